@@ -1,0 +1,107 @@
+"""Runtime configuration, read from environment variables only (documented in the README).
+
+Secrets never come from files in the repository: credentials are read here, from the
+environment (or injected by Airflow connections into the environment of a task).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PACKAGE_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+
+SOURCES = ("amplitude", "zendesk", "typeform")
+
+
+@dataclass(frozen=True)
+class SourceEndpoint:
+    """Base URL and credentials of one SaaS API; ``base_url=None`` means the bundled simulator."""
+
+    name: str
+    base_url: str | None
+    credentials: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def simulated(self) -> bool:
+        return self.base_url is None
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    warehouse: Path
+    config_dir: Path
+    replay_dir: Path | None
+    amplitude: SourceEndpoint
+    zendesk: SourceEndpoint
+    typeform: SourceEndpoint
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.home / "raw"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.home / "state"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    def endpoint(self, source: str) -> SourceEndpoint:
+        if source not in SOURCES:
+            raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
+        return getattr(self, source)
+
+    @property
+    def any_simulated(self) -> bool:
+        return any(self.endpoint(s).simulated for s in SOURCES)
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment (called at run time, never at DAG-parse time)."""
+    home = Path(_env("INSIGHTS_HOME") or ".insights").resolve()
+    warehouse = Path(_env("INSIGHTS_WAREHOUSE") or home / "warehouse.duckdb").resolve()
+    config_dir = Path(_env("INSIGHTS_CONFIG_DIR") or PACKAGE_CONFIG_DIR).resolve()
+    replay = _env("INSIGHTS_REPLAY_DIR")
+    return Settings(
+        home=home,
+        warehouse=warehouse,
+        config_dir=config_dir,
+        replay_dir=Path(replay).resolve() if replay else None,
+        amplitude=SourceEndpoint(
+            "amplitude",
+            _env("INSIGHTS_AMPLITUDE_URL"),
+            {
+                "api_key": _env("INSIGHTS_AMPLITUDE_API_KEY") or "",
+                "secret_key": _env("INSIGHTS_AMPLITUDE_SECRET_KEY") or "",
+            },
+        ),
+        zendesk=SourceEndpoint(
+            "zendesk",
+            _env("INSIGHTS_ZENDESK_URL"),
+            {
+                "email": _env("INSIGHTS_ZENDESK_EMAIL") or "",
+                "api_token": _env("INSIGHTS_ZENDESK_API_TOKEN") or "",
+            },
+        ),
+        typeform=SourceEndpoint(
+            "typeform",
+            _env("INSIGHTS_TYPEFORM_URL"),
+            {"token": _env("INSIGHTS_TYPEFORM_TOKEN") or ""},
+        ),
+    )

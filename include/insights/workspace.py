@@ -1,0 +1,203 @@
+"""The workspace configuration: tracking plan, product areas, keywords and settings.
+
+Format: shared spec sources.md section 4. Everything is validated on load, and every
+error names the file, the entry and the field, so a bad config fails before any run.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_NAMING_RULE = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
+PROPERTY_TYPES = ("string", "number", "integer", "boolean")
+EVENT_STATUSES = ("active", "deprecated", "planned")
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "internal_email_domains": [],
+    "activation_event": None,
+    "reporting_timezone": "UTC",
+    "late_event_lookback_days": 3,
+    "hygiene_window_days": 30,
+}
+
+
+class WorkspaceConfigError(ValueError):
+    """A workspace config file is missing or invalid; the message names file and field."""
+
+
+@dataclass(frozen=True)
+class PlannedProperty:
+    name: str
+    type: str
+    required: bool = False
+    allowed: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class PlannedEvent:
+    name: str
+    feature: str
+    owner: str
+    status: str
+    counts_as_active: bool
+    properties: tuple[PlannedProperty, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrackingPlan:
+    naming_rule: str
+    events: tuple[PlannedEvent, ...]
+
+    def event(self, name: str) -> PlannedEvent | None:
+        return next((e for e in self.events if e.name == name), None)
+
+
+@dataclass(frozen=True)
+class ProductArea:
+    area: str
+    team: str
+    pm: str
+
+
+@dataclass(frozen=True)
+class Workspace:
+    config_dir: Path
+    tracking_plan: TrackingPlan
+    product_areas: tuple[ProductArea, ...]
+    area_keywords: tuple[tuple[str, str], ...]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def dbt_vars(self) -> dict[str, Any]:
+        """Settings as dbt vars (the names metrics.md uses)."""
+        return dict(self.settings)
+
+
+def _fail(path: Path, where: str, message: str) -> WorkspaceConfigError:
+    return WorkspaceConfigError(f"{path}: {where}: {message}")
+
+
+def _read_yaml(path: Path) -> Any:
+    if not path.is_file():
+        raise WorkspaceConfigError(f"{path}: file not found")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise WorkspaceConfigError(f"{path}: invalid YAML: {exc}") from exc
+
+
+def _read_csv(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
+    if not path.is_file():
+        raise WorkspaceConfigError(f"{path}: file not found")
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise _fail(path, "header", f"missing column(s) {', '.join(missing)}")
+        rows = []
+        for line_no, row in enumerate(reader, start=2):
+            for column in columns:
+                if not (row.get(column) or "").strip():
+                    raise _fail(path, f"line {line_no}", f"empty value in column {column!r}")
+            rows.append({c: row[c].strip() for c in columns})
+        return rows
+
+
+def _parse_property(path: Path, event: str, index: int, raw: Any) -> PlannedProperty:
+    where = f"event {event!r}, properties[{index}]"
+    if not isinstance(raw, dict) or not raw.get("name"):
+        raise _fail(path, where, "each property needs a 'name'")
+    ptype = raw.get("type")
+    if ptype not in PROPERTY_TYPES:
+        raise _fail(path, f"{where} ({raw['name']})", f"field 'type' is {ptype!r}, expected one of {PROPERTY_TYPES}")
+    allowed = raw.get("allowed")
+    if allowed is not None and not isinstance(allowed, list):
+        raise _fail(path, f"{where} ({raw['name']})", "field 'allowed' must be a list")
+    return PlannedProperty(
+        name=str(raw["name"]),
+        type=ptype,
+        required=bool(raw.get("required", False)),
+        allowed=tuple(str(v) for v in allowed) if allowed is not None else None,
+    )
+
+
+def _parse_event(path: Path, index: int, raw: Any) -> PlannedEvent:
+    if not isinstance(raw, dict) or not raw.get("name"):
+        raise _fail(path, f"events[{index}]", "each event needs a 'name'")
+    name = str(raw["name"])
+    where = f"events[{index}] ({name})"
+    for key in ("feature", "owner"):
+        if not raw.get(key):
+            raise _fail(path, where, f"missing field {key!r}")
+    status = raw.get("status", "active")
+    if status not in EVENT_STATUSES:
+        raise _fail(path, where, f"field 'status' is {status!r}, expected one of {EVENT_STATUSES}")
+    counts = raw.get("counts_as_active", False)
+    if not isinstance(counts, bool):
+        raise _fail(path, where, "field 'counts_as_active' must be true or false")
+    props = raw.get("properties") or []
+    if not isinstance(props, list):
+        raise _fail(path, where, "field 'properties' must be a list")
+    return PlannedEvent(
+        name=name,
+        feature=str(raw["feature"]),
+        owner=str(raw["owner"]),
+        status=status,
+        counts_as_active=counts,
+        properties=tuple(_parse_property(path, name, i, p) for i, p in enumerate(props)),
+    )
+
+
+def load_tracking_plan(path: Path) -> TrackingPlan:
+    doc = _read_yaml(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("events"), list):
+        raise _fail(path, "top level", "expected a mapping with an 'events' list")
+    rule = str(doc.get("naming_rule") or DEFAULT_NAMING_RULE)
+    try:
+        re.compile(rule)
+    except re.error as exc:
+        raise _fail(path, "naming_rule", f"not a valid regular expression: {exc}") from exc
+    events = tuple(_parse_event(path, i, e) for i, e in enumerate(doc["events"]))
+    seen: set[str] = set()
+    for event in events:
+        if event.name in seen:
+            raise _fail(path, f"event {event.name!r}", "defined twice")
+        seen.add(event.name)
+    return TrackingPlan(naming_rule=rule, events=events)
+
+
+def load_settings_file(path: Path) -> dict[str, Any]:
+    doc = _read_yaml(path) or {}
+    if not isinstance(doc, dict):
+        raise _fail(path, "top level", "expected a mapping")
+    settings = {**DEFAULT_SETTINGS, **doc}
+    domains = settings["internal_email_domains"]
+    if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
+        raise _fail(path, "internal_email_domains", "must be a list of domain names")
+    settings["internal_email_domains"] = [d.strip().lower() for d in domains]
+    for key in ("late_event_lookback_days", "hygiene_window_days"):
+        value = settings[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise _fail(path, key, f"must be a positive integer, got {value!r}")
+    if not settings["activation_event"]:
+        raise _fail(path, "activation_event", "missing")
+    return settings
+
+
+def load_workspace(config_dir: Path) -> Workspace:
+    config_dir = Path(config_dir)
+    plan = load_tracking_plan(config_dir / "tracking_plan.yml")
+    areas = _read_csv(config_dir / "product_areas.csv", ("area", "team", "pm"))
+    keywords = _read_csv(config_dir / "product_area_keywords.csv", ("area", "keyword"))
+    settings = load_settings_file(config_dir / "settings.yml")
+    return Workspace(
+        config_dir=config_dir,
+        tracking_plan=plan,
+        product_areas=tuple(ProductArea(**row) for row in areas),
+        area_keywords=tuple((row["area"], row["keyword"]) for row in keywords),
+        settings=settings,
+    )
