@@ -76,8 +76,10 @@ def load_settings() -> Settings:
     """Read the settings from the environment (called at run time, never at DAG-parse time)."""
     home = Path(_env("INSIGHTS_HOME") or ".insights").resolve()
     warehouse = Path(_env("INSIGHTS_WAREHOUSE") or home / "warehouse.duckdb").resolve()
-    config_dir = Path(_env("INSIGHTS_CONFIG_DIR") or PACKAGE_CONFIG_DIR).resolve()
     replay = _env("INSIGHTS_REPLAY_DIR")
+    # A replay folder carries its workspace's config (sources.md section 4): use it unless told otherwise.
+    default_config = Path(replay) / "config" if replay else PACKAGE_CONFIG_DIR
+    config_dir = Path(_env("INSIGHTS_CONFIG_DIR") or default_config).resolve()
     return Settings(
         home=home,
         warehouse=warehouse,

@@ -1,0 +1,86 @@
+"""Start the bundled simulator for the sources that have no live URL configured.
+
+The pipeline commands (`insights demo`, `insights backfill`, an Airflow task without a
+`INSIGHTS_*_URL`) call `source_endpoints()`: it serves the replay folder (when
+`INSIGHTS_REPLAY_DIR` is set) or the generated world on a free loopback port for the
+duration of the block, and yields settings pointing the simulated sources at it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import TYPE_CHECKING
+
+from insights.settings import SOURCES, Settings, SourceEndpoint
+
+if TYPE_CHECKING:
+    from insights.simulator import Limits, World, WorldConfig
+
+log = logging.getLogger(__name__)
+
+# The bundled simulator enforces the vendors' rate limits multiplied by this factor, so that a
+# 90-day demo backfill takes minutes instead of the quarter of an hour Zendesk's 10 requests per
+# minute would impose; set INSIGHTS_SIM_RATE_SCALE=1 for the vendors' exact limits.
+DEFAULT_RATE_SCALE = 10.0
+
+
+def world_config_from_env() -> WorldConfig:
+    from insights.simulator import WorldConfig
+
+    defaults = WorldConfig()
+    return dataclasses.replace(
+        defaults,
+        seed=int(os.environ.get("INSIGHTS_SIM_SEED", defaults.seed)),
+        users=int(os.environ.get("INSIGHTS_SIM_USERS", defaults.users)),
+        days=int(os.environ.get("INSIGHTS_SIM_DAYS", defaults.days)),
+        start=date.fromisoformat(os.environ.get("INSIGHTS_SIM_START", defaults.start.isoformat())),
+    )
+
+
+def limits_from_env() -> Limits:
+    from insights.simulator import Limits
+
+    scale = float(os.environ.get("INSIGHTS_SIM_RATE_SCALE", DEFAULT_RATE_SCALE))
+    vendor = Limits()
+    return dataclasses.replace(
+        vendor,
+        zendesk_requests_per_minute=max(1, round(vendor.zendesk_requests_per_minute * scale)),
+        typeform_requests_per_second=vendor.typeform_requests_per_second * scale,
+    )
+
+
+def bundled_world(settings: Settings) -> World:
+    """The world the bundled simulator serves: the replay folder, else the generated world."""
+    from insights.simulator import generate_world, load_replay
+    from insights.workspace import load_workspace
+
+    if settings.replay_dir is not None:
+        log.info("simulator: replaying %s", settings.replay_dir)
+        return load_replay(settings.replay_dir)
+    config = world_config_from_env()
+    log.info("simulator: generating world (seed %s, %s users, %s days from %s)",
+             config.seed, config.users, config.days, config.start)
+    return generate_world(config, load_workspace(settings.config_dir))
+
+
+@contextmanager
+def source_endpoints(settings: Settings, world: World | None = None) -> Iterator[Settings]:
+    """Yield settings whose simulated sources point at a running bundled simulator."""
+    simulated = [s for s in SOURCES if settings.endpoint(s).simulated]
+    if not simulated:
+        yield settings
+        return
+    from insights.simulator import SimulatorServer, default_clock_for
+
+    world = world or bundled_world(settings)
+    # The bundled world is history: pin the clock just after its last day so all of it is exportable.
+    with SimulatorServer(world, now=default_clock_for(world), limits=limits_from_env()) as server:
+        log.info("simulator: serving %s for %s on %s", ", ".join(simulated),
+                 f"{world.first_day}..{world.last_day}", server.base_url("amplitude").rsplit("/", 1)[0])
+        endpoints = {s: SourceEndpoint(s, server.base_url(s), server.credentials(s)) for s in simulated}
+        yield dataclasses.replace(settings, **endpoints)

@@ -1,0 +1,194 @@
+"""The `insights` command: demo, backfill, extract, build, kpis and the simulator."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from insights.settings import SOURCES, Settings, load_settings
+
+log = logging.getLogger("insights")
+
+AIRFLOW_DAGS_NIGHTLY = ("extract_amplitude", "extract_zendesk", "extract_typeform", "warehouse_build")
+
+
+def configure_logging(settings: Settings, verbose: bool = False) -> None:
+    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    fmt = logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(fmt)
+    logfile = logging.FileHandler(settings.logs_dir / "insights.log")
+    logfile.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [console, logfile]
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    for noisy in ("urllib3", "great_expectations", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from exc
+
+
+def _instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected an ISO timestamp, got {text!r}") from exc
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
+    from insights.pipeline import backfill
+
+    started = time.monotonic()
+    result = backfill(args.start, args.end, settings)
+    for source in SOURCES:
+        print(f"{source:<10} landed {result.landed(source):>9,}  quarantined {result.quarantined(source):>6,}")
+    print(f"backfill {args.start}..{args.end} done in {time.monotonic() - started:.0f} s "
+          f"({', '.join(f'{k} {v:.0f} s' for k, v in result.stage_seconds.items())})")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from insights import airflow_local
+    from insights.bundled_simulator import bundled_world
+    from insights.kpi_summary import kpi_summary
+    from insights.pipeline import backfill, missing_stages
+
+    if not all(settings.endpoint(s).simulated for s in SOURCES):
+        print("insights demo runs on the bundled simulator: unset the INSIGHTS_*_URL variables, "
+              "or use `insights backfill` against live sources", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    world = bundled_world(settings)
+    last_night = world.last_day
+    print(f"demo: history {world.first_day}..{last_night - timedelta(days=1)} by backfill, "
+          f"then the night of {last_night} through Airflow")
+    backfill(world.first_day, last_night - timedelta(days=1), settings, world=world)
+    if not args.skip_airflow:
+        airflow_local.ensure_metadata_db(settings)
+        for dag_id in AIRFLOW_DAGS_NIGHTLY:
+            airflow_local.dags_test(dag_id, last_night, settings)
+    print()
+    print(kpi_summary(settings.warehouse))
+    missing = missing_stages()
+    if missing:
+        print(f"\nnot built yet (skipped): {', '.join(missing)}")
+    print(f"\ndemo finished in {time.monotonic() - started:.0f} s; data in {settings.home}")
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    from insights.pipeline import extract
+
+    result = extract(args.source, args.start, args.end, settings)
+    print(f"{args.source}: landed {result.records_landed:,}, quarantined {result.records_quarantined:,}")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from insights.pipeline import build_warehouse
+
+    build_warehouse(settings, start=args.start, end=args.end, full_refresh=args.full_refresh,
+                    select=args.select)
+    return 0
+
+
+def cmd_kpis(args: argparse.Namespace, settings: Settings) -> int:
+    from insights.kpi_summary import kpi_summary
+
+    print(kpi_summary(settings.warehouse))
+    return 0
+
+
+def cmd_sim_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from insights.bundled_simulator import bundled_world, limits_from_env
+    from insights.simulator import serve_forever
+
+    serve_forever(bundled_world(settings), host=args.host, port=args.port, now=args.now,
+                  limits=limits_from_env())
+    return 0
+
+
+def cmd_sim_export(args: argparse.Namespace, settings: Settings) -> int:
+    from insights.bundled_simulator import bundled_world
+    from insights.simulator import export_world
+
+    world = bundled_world(settings)
+    export_world(world, args.folder)
+    print(f"exported {len(world.events):,} events, {len(world.ticket_versions):,} ticket versions and "
+          f"{sum(len(r) for r in world.responses.values()):,} survey responses to {args.folder}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="insights", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="backfill the simulated world, run the last night through Airflow")
+    demo.add_argument("--skip-airflow", action="store_true", help="backfill only, no `airflow dags test`")
+    demo.set_defaults(func=cmd_demo)
+
+    backfill = sub.add_parser("backfill", help="extract day by day, then one warehouse build for the range")
+    backfill.add_argument("--start", type=_day, required=True, help="first day, YYYY-MM-DD (UTC)")
+    backfill.add_argument("--end", type=_day, required=True, help="last day, YYYY-MM-DD, included")
+    backfill.set_defaults(func=cmd_backfill)
+
+    extract = sub.add_parser("extract", help="extract one source for one interval [start, end)")
+    extract.add_argument("source", choices=SOURCES)
+    extract.add_argument("--start", type=_instant, required=True)
+    extract.add_argument("--end", type=_instant, required=True)
+    extract.set_defaults(func=cmd_extract)
+
+    build = sub.add_parser("build", help="load the raw zone and run dbt (nightly unless bounds are given)")
+    build.add_argument("--start", type=_day, help="backfill bounds: first day to recompute")
+    build.add_argument("--end", type=_day, help="backfill bounds: last day to recompute")
+    build.add_argument("--full-refresh", action="store_true")
+    build.add_argument("--select", help="dbt selection")
+    build.set_defaults(func=cmd_build)
+
+    kpis = sub.add_parser("kpis", help="print the KPI summary from the marts")
+    kpis.set_defaults(func=cmd_kpis)
+
+    sim = sub.add_parser("sim", help="the bundled simulator of the three SaaS APIs")
+    sim_sub = sim.add_subparsers(dest="sim_command", required=True)
+    serve = sim_sub.add_parser("serve", help="serve the world (or INSIGHTS_REPLAY_DIR) until interrupted")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--now", type=_instant, help="pin the simulator's clock (default: real time)")
+    serve.set_defaults(func=cmd_sim_serve)
+    export = sim_sub.add_parser("export", help="write the generated world as a replay folder")
+    export.add_argument("folder", type=Path)
+    export.set_defaults(func=cmd_sim_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = load_settings()
+    configure_logging(settings, args.verbose)
+    if getattr(args, "start", None) and getattr(args, "end", None) and args.end < args.start:
+        print(f"error: --end {args.end} is before --start {args.start}", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args, settings)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        log.debug("failure", exc_info=True)
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

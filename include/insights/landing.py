@@ -1,0 +1,455 @@
+"""The raw-zone writer: atomic gzip JSON-lines files, per-partition manifests, quarantine.
+
+Layout and semantics: docs/contracts.md ("Raw zone"). Every file is written to a temp file in
+its own directory, fsynced and renamed over the target (``os.replace``), so a reader or a crash
+never sees half a file. The gzip header carries no name or mtime, so the same records give the
+same bytes (and sha256) on every run. A partition's ``_manifest.json`` is written last; a
+partition without one is incomplete and is ignored by the warehouse loader.
+
+Malformed input (bad JSON, truncated archive entries, records missing a required key or with a
+wrong-typed one) is set aside in ``raw/_quarantine/`` with the reason, and the rest still lands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+MANIFEST_NAME = "_manifest.json"
+QUARANTINE_DIR = "_quarantine"
+DEFAULT_MAX_QUARANTINE_SHARE = 0.01
+MAX_EXAMPLES = 5
+_TEMP_MARK = ".tmp-"
+
+
+class QuarantineThresholdError(RuntimeError):
+    """More than the allowed share of the input was malformed."""
+
+
+# --------------------------------------------------------------------------------------------
+# atomic files
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class AtomicFile:
+    """A temp file next to ``path``: ``commit`` fsyncs and renames it over ``path``, ``discard`` drops it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}{_TEMP_MARK}", dir=path.parent)
+        self.tmp = Path(tmp_name)
+        self.handle: IO[bytes] = os.fdopen(fd, "wb")
+
+    def commit(self) -> None:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        os.chmod(self.tmp, 0o644)
+        os.replace(self.tmp, self.path)
+        _fsync_dir(self.path.parent)
+
+    def discard(self) -> None:
+        if not self.handle.closed:
+            self.handle.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[IO[bytes]]:
+    """Write ``path`` atomically: readers see the old file or the complete new one, never a part."""
+    target = AtomicFile(path)
+    try:
+        yield target.handle
+        target.commit()
+    except BaseException:
+        target.discard()
+        raise
+
+
+def write_json_atomic(path: Path, payload: Any) -> None:
+    data = (json.dumps(payload, indent=2, sort_keys=False) + "\n").encode("utf-8")
+    with atomic_output(path) as handle:
+        handle.write(data)
+
+
+def remove_file(path: Path) -> bool:
+    """Remove a file durably; True if it existed."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    _fsync_dir(path.parent)
+    return True
+
+
+def remove_stale_temp_files(directory: Path) -> int:
+    """Temp files left by a killed writer (never visible under a real name, but they take space)."""
+    if not directory.is_dir():
+        return 0
+    stale = [p for p in directory.iterdir() if p.is_file() and p.name.startswith(".") and _TEMP_MARK in p.name]
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return len(stale)
+
+
+class _HashingWriter:
+    """File-like sink that hashes and counts the (compressed) bytes on their way to disk."""
+
+    def __init__(self, target: IO[bytes]) -> None:
+        self._target = target
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self._target.write(data)
+        self.sha256.update(data)
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        self._target.flush()
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    name: str  # file name inside its partition directory
+    rows: int
+    sha256: str
+    bytes: int
+
+    def as_manifest_entry(self) -> dict[str, Any]:
+        return {"name": self.name, "rows": self.rows, "sha256": self.sha256, "bytes": self.bytes}
+
+
+def describe_file(path: Path) -> LandedFile:
+    """Row count, sha256 and size of an existing gzip JSON-lines file (for manifests)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    rows = 0
+    with gzip.open(path, "rb") as handle:
+        for _ in handle:
+            rows += 1
+    return LandedFile(path.name, rows, digest.hexdigest(), path.stat().st_size)
+
+
+# --------------------------------------------------------------------------------------------
+# quarantine
+
+
+@dataclass(frozen=True)
+class QuarantinedRecord:
+    reason: str
+    source_file: str
+    line: int | None
+    field: str | None
+    payload: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "source_file": self.source_file,
+            "line": self.line,
+            "field": self.field,
+            "payload": self.payload,
+        }
+
+    def describe(self) -> str:
+        where = f"{self.source_file}, line {self.line}" if self.line is not None else self.source_file
+        field_part = f", field {self.field!r}" if self.field else ""
+        return f"{where}{field_part}: {self.reason}"
+
+
+Validator = Callable[[Any], "tuple[str, str] | None"]  # record -> (reason, field) or None if fine
+
+
+def check_required(record: Any, required: Mapping[str, tuple[type, ...]]) -> tuple[str, str] | None:
+    """First problem among the required keys: missing, or of a type not in the allowed tuple.
+
+    Only the required keys are looked at: new fields (schema drift) pass through untouched.
+    ``bool`` never counts as ``int`` (JSON true is not an id).
+    """
+    if not isinstance(record, dict):
+        return (f"record is a JSON {type(record).__name__}, not an object", "")
+    for key, allowed in required.items():
+        if key not in record:
+            return (f"missing required key {key!r}", key)
+        value = record[key]
+        bool_as_int = isinstance(value, bool) and bool not in allowed
+        if bool_as_int or not isinstance(value, allowed):
+            names = " or ".join("null" if t is type(None) else t.__name__ for t in allowed)
+            return (f"required key {key!r} is {_json_type(value)}, expected {names}", key)
+    return None
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array"}.get(
+        type(value), "an object"
+    )
+
+
+@dataclass
+class LandingStats:
+    """What one extraction landed and set aside, across all its files."""
+
+    records_landed: int = 0
+    records_quarantined: int = 0
+    files_written: int = 0
+    examples: list[QuarantinedRecord] = field(default_factory=list)
+
+    def add_quarantined(self, records: list[QuarantinedRecord]) -> None:
+        self.records_quarantined += len(records)
+        room = MAX_EXAMPLES - len(self.examples)
+        if room > 0:
+            self.examples.extend(records[:room])
+
+    @property
+    def quarantined_share(self) -> float:
+        total = self.records_landed + self.records_quarantined
+        return self.records_quarantined / total if total else 0.0
+
+
+def max_quarantine_share(environ: Mapping[str, str] | None = None) -> float:
+    env = os.environ if environ is None else environ
+    raw = (env.get("INSIGHTS_MAX_QUARANTINE_SHARE") or "").strip()
+    if not raw:
+        return DEFAULT_MAX_QUARANTINE_SHARE
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ValueError(f"INSIGHTS_MAX_QUARANTINE_SHARE={raw!r} is not a number") from exc
+    if not 0 <= value <= 1:
+        raise ValueError(f"INSIGHTS_MAX_QUARANTINE_SHARE={raw!r} must be between 0 and 1")
+    return value
+
+
+def check_quarantine_share(source: str, stats: LandingStats, threshold: float) -> None:
+    """Raise when the quarantined share of the input is over ``threshold``, naming the first examples."""
+    if stats.records_quarantined == 0 or stats.quarantined_share <= threshold:
+        return
+    examples = "; ".join(r.describe() for r in stats.examples)
+    raise QuarantineThresholdError(
+        f"{source}: {stats.records_quarantined} of {stats.records_landed + stats.records_quarantined} "
+        f"records quarantined ({stats.quarantined_share:.2%} > allowed {threshold:.2%}, "
+        f"INSIGHTS_MAX_QUARANTINE_SHARE). First examples: {examples}"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# the raw zone
+
+
+def utc_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def dt_dir(day: date) -> str:
+    return f"dt={day.isoformat()}"
+
+
+class RawZone:
+    """``$INSIGHTS_HOME/raw``: partition directories, their manifests and the quarantine mirror."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, *parts: str) -> Path:
+        return self.root.joinpath(*parts)
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def quarantine_path(self, data_path: Path) -> Path:
+        """Mirror of a data file's path under ``raw/_quarantine``, ``.jsonl.gz`` -> ``.jsonl``."""
+        rel = self.relative(data_path)
+        if rel.endswith(".jsonl.gz"):
+            rel = rel[: -len(".gz")]
+        return self.root / QUARANTINE_DIR / rel
+
+    def manifest_path(self, partition: Path) -> Path:
+        return partition / MANIFEST_NAME
+
+    def open_partition(self, partition: Path) -> None:
+        """Mark a partition incomplete before changing any of its files: drop its manifest first."""
+        remove_file(self.manifest_path(partition))
+        remove_stale_temp_files(partition)
+
+    def clear_partition(self, partition: Path) -> None:
+        """Start a partition over (a re-run of its interval replaces it, never appends)."""
+        self.open_partition(partition)
+        if partition.is_dir():
+            for entry in partition.iterdir():
+                if entry.is_file():
+                    entry.unlink()
+        quarantine = self.root / QUARANTINE_DIR / self.relative(partition)
+        if quarantine.is_dir():
+            shutil.rmtree(quarantine)
+
+    def data_files(self, partition: Path) -> list[Path]:
+        if not partition.is_dir():
+            return []
+        return sorted(p for p in partition.glob("*.jsonl.gz") if not p.name.startswith("."))
+
+    def write_manifest(
+        self,
+        partition: Path,
+        *,
+        source: str,
+        stream: str,
+        interval: tuple[datetime, datetime],
+        files: list[LandedFile] | None = None,
+        cursor: Any = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Write the partition's manifest (last, atomically). ``files=None``: describe what is on disk."""
+        partition.mkdir(parents=True, exist_ok=True)
+        if files is None:
+            files = [describe_file(p) for p in self.data_files(partition)]
+        entries = sorted((f.as_manifest_entry() for f in files), key=lambda e: e["name"])
+        manifest = {
+            "source": source,
+            "stream": stream,
+            "partition": self.relative(partition),
+            "interval": {"start": utc_iso(interval[0]), "end": utc_iso(interval[1])},
+            "files": entries,
+            "rows": sum(e["rows"] for e in entries),
+            "cursor": cursor,
+            "extracted_at": utc_iso(datetime.now(UTC)),
+            **(extra or {}),
+        }
+        write_json_atomic(self.manifest_path(partition), manifest)
+        return manifest
+
+
+class RecordFileWriter:
+    """Builds one landed file: validates each record, writes the good ones, sets the bad ones aside.
+
+    ``add_line`` takes the original bytes of a JSON line (written byte-exact); ``add_record`` takes a
+    parsed record (written as ``json.dumps``). ``commit`` renames the file into place, or, when no
+    record was good and ``keep_empty`` is off, leaves no file at all (removing a stale one only if
+    ``replace_with_empty``). The quarantine file for this data file is rewritten (or removed) too.
+    """
+
+    def __init__(
+        self,
+        zone: RawZone,
+        path: Path,
+        validate: Validator,
+        stats: LandingStats,
+        *,
+        replace_with_empty: bool = False,
+    ) -> None:
+        self.zone = zone
+        self.path = path
+        self.validate = validate
+        self.stats = stats
+        self.replace_with_empty = replace_with_empty
+        self.rows = 0
+        self.quarantined: list[QuarantinedRecord] = []
+        self._file = AtomicFile(path)
+        self._hashing = _HashingWriter(self._file.handle)
+        self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=self._hashing, mtime=0, compresslevel=6)
+        self._closed = False
+
+    def quarantine(self, reason: str, source_file: str, line: int | None, field: str | None, payload: str) -> None:
+        self.quarantined.append(QuarantinedRecord(reason, source_file, line, field, payload))
+
+    def add_line(self, raw: bytes, source_file: str, line: int) -> bool:
+        body = raw.rstrip(b"\r\n")
+        if not body.strip():
+            return False  # blank lines carry no record
+        text = body.decode("utf-8", errors="replace")
+        try:
+            record = json.loads(body)
+        except ValueError as exc:
+            self.quarantine(f"invalid JSON: {exc}", source_file, line, None, text)
+            return False
+        problem = self.validate(record)
+        if problem is not None:
+            self.quarantine(problem[0], source_file, line, problem[1] or None, text)
+            return False
+        self._gzip.write(body + b"\n")
+        self.rows += 1
+        return True
+
+    def add_record(self, record: Any, source_file: str, line: int) -> bool:
+        problem = self.validate(record)
+        text = json.dumps(record)
+        if problem is not None:
+            self.quarantine(problem[0], source_file, line, problem[1] or None, text)
+            return False
+        self._gzip.write(text.encode("utf-8") + b"\n")
+        self.rows += 1
+        return True
+
+    def commit(self, keep_empty: bool = False) -> LandedFile | None:
+        """Finish the file; returns what landed (None when no file was left in place)."""
+        self._gzip.close()
+        self._closed = True
+        if self.rows == 0 and not keep_empty:
+            self._file.discard()
+            # When the source now says this slice is empty, an empty file replaces the stale rows
+            # (the warehouse replaces a file's rows by the file's new content).
+            landed = self._write_empty() if self.replace_with_empty and self.path.exists() else None
+        else:
+            self._file.commit()
+            landed = LandedFile(self.path.name, self.rows, self._hashing.sha256.hexdigest(), self._hashing.size)
+        self._write_quarantine()
+        self.stats.records_landed += self.rows
+        self.stats.add_quarantined(self.quarantined)
+        if landed is not None:
+            self.stats.files_written += 1
+        return landed
+
+    def abort(self) -> None:
+        if not self._closed:
+            self._gzip.close()
+            self._closed = True
+        self._file.discard()
+
+    def _write_empty(self) -> LandedFile:
+        buffer = io.BytesIO()
+        with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=6):
+            pass
+        data = buffer.getvalue()
+        with atomic_output(self.path) as handle:
+            handle.write(data)
+        return LandedFile(self.path.name, 0, hashlib.sha256(data).hexdigest(), len(data))
+
+    def _write_quarantine(self) -> None:
+        target = self.zone.quarantine_path(self.path)
+        if not self.quarantined:
+            remove_file(target)
+            return
+        with atomic_output(target) as handle:
+            for record in self.quarantined:
+                handle.write(json.dumps(record.as_json()).encode("utf-8") + b"\n")
+
+    def __enter__(self) -> RecordFileWriter:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None:
+            self.abort()
