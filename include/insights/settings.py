@@ -16,6 +16,7 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 
 SOURCES = ("amplitude", "zendesk", "typeform")
+DEFAULT_SERVING_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Settings:
     amplitude: SourceEndpoint
     zendesk: SourceEndpoint
     typeform: SourceEndpoint
+    serving_dsn: str | None = None
 
     @property
     def raw_dir(self) -> Path:
@@ -56,6 +58,11 @@ class Settings:
     @property
     def logs_dir(self) -> Path:
         return self.home / "logs"
+
+    @property
+    def published_snapshot(self) -> Path:
+        """The read-only DuckDB copy of the governed marts that BI readers open (swapped atomically)."""
+        return self.home / "published" / "insights.duckdb"
 
     def endpoint(self, source: str) -> SourceEndpoint:
         if source not in SOURCES:
@@ -106,4 +113,7 @@ def load_settings() -> Settings:
             _env("INSIGHTS_TYPEFORM_URL"),
             {"token": _env("INSIGHTS_TYPEFORM_TOKEN") or ""},
         ),
+        # "none" turns the Postgres publication off (a machine without a Postgres server).
+        serving_dsn=None if _env("INSIGHTS_SERVING_DSN") == "none"
+        else _env("INSIGHTS_SERVING_DSN") or DEFAULT_SERVING_DSN,
     )
