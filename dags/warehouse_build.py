@@ -11,7 +11,7 @@ from airflow.sdk import dag, task
 
 from insights.dag_toolkit import DEFAULT_ARGS, EXTRACT_SOURCES, START_DATE, raw_asset
 
-DBT_LAYERS = ("staging", "intermediate", "marts")
+DBT_LAYERS = ("staging", "intermediate", "marts", "audit")
 
 
 @dag(

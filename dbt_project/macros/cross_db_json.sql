@@ -3,7 +3,12 @@
   `path` is a list of keys from the top of the document, e.g. ['metric_set', 'solved_at'].
 -#}
 
-{# text value of a scalar at path (null when absent or JSON null) #}
+{#
+  text value of a scalar at path (null when absent or JSON null). Strings, booleans and
+  integers read the same on both databases; a float's text may not (1e3 is '1000.0' on DuckDB,
+  '1000' on Postgres): cast it to a number before comparing. For objects and arrays use
+  json_value (their text spacing differs). Checked on both targets by tests/warehouse/test_json_macros.py.
+#}
 {% macro json_text(column, path) -%}
     {{ return(adapter.dispatch('json_text', 'insights')(column, path)) }}
 {%- endmacro %}

@@ -10,7 +10,7 @@ import logging
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from insights.settings import REPO_ROOT, Settings
@@ -47,9 +47,18 @@ def run_airflow(args: list[str], settings: Settings) -> None:
 
 
 def ensure_metadata_db(settings: Settings) -> None:
+    """Migrate the metadata DB and store the DAGs in it (Airflow 3 lists DAGs from the DB, which
+    otherwise only the dag-processor fills)."""
     (settings.home / "airflow").mkdir(parents=True, exist_ok=True)
     run_airflow(["db", "migrate"], settings)
+    run_airflow(["dags", "reserialize"], settings)
 
 
-def dags_test(dag_id: str, logical_date: date, settings: Settings) -> None:
-    run_airflow(["dags", "test", dag_id, logical_date.isoformat()], settings)
+def dags_test(dag_id: str, night: date, settings: Settings) -> None:
+    """Run one DAG for the night of `night` (its data interval is that UTC day).
+
+    In Airflow 3 a manual run's logical date is when it runs, and a nightly DAG's data interval
+    is the day that ended then: the night of D is the run at D + 1 day, 00:00 UTC.
+    """
+    run_after = night + timedelta(days=1)
+    run_airflow(["dags", "test", dag_id, run_after.isoformat()], settings)

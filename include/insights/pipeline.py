@@ -82,6 +82,36 @@ def build_warehouse(settings: Settings | None = None, *, start: date | None = No
     return build(settings, start=start, end=end, full_refresh=full_refresh, select=select, log=log)
 
 
+# The warehouse DAG's dbt tasks, one per layer, in this order.
+DBT_LAYER_SELECTORS = {
+    "staging": "path:models/staging path:snapshots",
+    "intermediate": "path:models/intermediate",
+    "marts": "path:models/marts path:models/semantic",
+    "audit": "path:models/audit",
+}
+
+
+def load_raw_zone(settings: Settings | None = None) -> dict[str, int]:
+    """Load newly landed raw-zone files into the warehouse (the warehouse DAG's first task)."""
+    from insights.warehouse import load_raw, warehouse_lock
+
+    settings = settings or load_settings()
+    with warehouse_lock(settings):
+        result = load_raw(settings, log=log)
+    return {"files_loaded": result.files_loaded, "rows_inserted": result.rows_inserted}
+
+
+def dbt_build_layer(layer: str, settings: Settings | None = None) -> None:
+    """`dbt build` of one layer with the nightly vars (the warehouse DAG's dbt tasks)."""
+    from insights.warehouse import run_dbt, warehouse_lock
+
+    if layer not in DBT_LAYER_SELECTORS:
+        raise ValueError(f"unknown dbt layer {layer!r}; expected one of {', '.join(DBT_LAYER_SELECTORS)}")
+    settings = settings or load_settings()
+    with warehouse_lock(settings):
+        run_dbt(["build", "--select", DBT_LAYER_SELECTORS[layer]], settings, log=log)
+
+
 @dataclass
 class BackfillResult:
     first_day: date

@@ -1,0 +1,51 @@
+{#-
+  Which days an incremental daily mart recomputes in this run (metrics.md section 1.4).
+
+  - first build or --full-refresh: every day (the caller does not apply the filter);
+  - nightly: the last `late_event_lookback_days` days up to the last loaded day, plus any day
+    after the last day the mart already holds (a missed night, or several days loaded at
+    once, leaves no gap);
+  - everything again when the first loaded day moved (the completeness flags of the early
+    days depend on it), e.g. after loading older raw data;
+  - a backfill (vars backfill_start / backfill_end, both inclusive) adds that range.
+
+  `day` is the candidate day expression, `last_loaded_day` / `first_loaded_day` scalar SQL
+  expressions of the loaded range, `existing_days` a relation and column holding the days
+  already built (e.g. `this` and 'date_day').
+-#}
+{% macro recompute_day_filter(day, first_loaded_day, last_loaded_day, existing_relation, existing_column) -%}
+    {%- set lookback = var('late_event_lookback_days', 3) | int -%}
+    {%- if lookback < 1 -%}
+        {{ exceptions.raise_compiler_error("var late_event_lookback_days must be >= 1, got " ~ lookback) }}
+    {%- endif -%}
+    (
+        {{ day }} > {{ last_loaded_day }} - {{ lookback }}
+        or {{ day }} > coalesce(
+            (select max(existing.{{ existing_column }}) from {{ existing_relation }} as existing),
+            cast('1900-01-01' as date)
+        )
+        or (select min(existing.{{ existing_column }}) from {{ existing_relation }} as existing)
+            is distinct from {{ first_loaded_day }}
+        {%- set backfill = backfill_range() %}
+        {%- if backfill %}
+        or {{ day }} between cast('{{ backfill[0] }}' as date) and cast('{{ backfill[1] }}' as date)
+        {%- endif %}
+    )
+{%- endmacro %}
+
+{#- (start, end) ISO dates of an explicit backfill, or none on a nightly run -#}
+{% macro backfill_range() -%}
+    {%- set start = var('backfill_start', none) -%}
+    {%- set end = var('backfill_end', none) -%}
+    {%- if start is none and end is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set start = (start or '1900-01-01') | string -%}
+    {%- set end = (end or '9999-12-31') | string -%}
+    {%- for value in [start, end] -%}
+        {%- if modules.re.match('^\d{4}-\d{2}-\d{2}$', value) is none -%}
+            {{ exceptions.raise_compiler_error("backfill bound " ~ value ~ " is not a YYYY-MM-DD date") }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return((start, end)) }}
+{%- endmacro %}

@@ -1,0 +1,84 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='date_day',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+-- Daily engagement (metrics.md section 3): one row per day from the first to the last loaded
+-- day (int_events__loaded_days), no gaps. Users come from int_active_users_daily only.
+-- Nightly runs recompute the last late_event_lookback_days days (and any day not built yet);
+-- a backfill adds [backfill_start, backfill_end]; --full-refresh recomputes every day.
+with bounds as (
+    select
+        loaded_days.first_loaded_day,
+        loaded_days.last_loaded_day
+    from {{ ref('int_events__loaded_days') }} as loaded_days
+),
+
+report_days as (
+    select spine.date_day
+    from bounds
+    {{ day_series('bounds.first_loaded_day', 'bounds.last_loaded_day', 'spine') }}
+    {% if is_incremental() %}
+    where {{ recompute_day_filter(
+        'spine.date_day', 'bounds.first_loaded_day', 'bounds.last_loaded_day', this, 'date_day'
+    ) }}
+    {% endif %}
+),
+
+window_activity as (
+    -- active user-days inside some report day's 28-day window
+    select
+        active.user_id,
+        active.date_day
+    from {{ ref('int_active_users_daily') }} as active
+    where active.date_day >= (select min(report_days.date_day) - 27 from report_days)
+        and active.date_day <= (select max(report_days.date_day) from report_days)
+),
+
+user_counts as (
+    select
+        report_days.date_day,
+        count(distinct case when window_activity.date_day = report_days.date_day
+            then window_activity.user_id end) as dau,
+        count(distinct case when window_activity.date_day >= report_days.date_day - 6
+            then window_activity.user_id end) as wau,
+        count(distinct window_activity.user_id) as mau
+    from report_days
+    inner join window_activity
+        on window_activity.date_day between report_days.date_day - 27 and report_days.date_day
+    group by report_days.date_day
+),
+
+anonymous_counts as (
+    select
+        report_days.date_day,
+        count(distinct anonymous.device_id) as anonymous_devices
+    from report_days
+    inner join {{ ref('int_anonymous_devices_daily') }} as anonymous
+        on report_days.date_day = anonymous.date_day
+    group by report_days.date_day
+)
+
+select
+    cast(report_days.date_day as date) as date_day,
+    cast(coalesce(user_counts.dau, 0) as bigint) as dau,
+    cast(coalesce(user_counts.wau, 0) as bigint) as wau,
+    cast(coalesce(user_counts.mau, 0) as bigint) as mau,
+    cast(
+        case
+            when coalesce(user_counts.mau, 0) = 0 then null
+            else cast(user_counts.dau as double precision) / user_counts.mau
+        end as double precision
+    ) as stickiness,
+    cast(coalesce(anonymous_counts.anonymous_devices, 0) as bigint) as anonymous_devices,
+    report_days.date_day - 6 >= bounds.first_loaded_day as wau_is_complete_window,
+    report_days.date_day - 27 >= bounds.first_loaded_day as mau_is_complete_window
+from report_days
+cross join bounds
+left join user_counts
+    on report_days.date_day = user_counts.date_day
+left join anonymous_counts
+    on report_days.date_day = anonymous_counts.date_day

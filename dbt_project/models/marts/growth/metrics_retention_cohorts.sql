@@ -1,0 +1,23 @@
+-- Retention and activation per daily cohort (metrics.md section 4), from int_user_retention.
+-- A rate is null until the day it needs is loaded (day c+N for day_N_retention, day c+6 for
+-- activation_rate). Small: rebuilt in full on every run.
+select
+    cast(members.cohort_date as date) as cohort_date,
+    cast(count(*) as bigint) as cohort_size,
+    {%- for n in [1, 7, 28] %}
+    cast(
+        case
+            when max(case when members.is_day_{{ n }}_observable then 1 else 0 end) = 1
+                then cast(sum(case when members.is_retained_day_{{ n }} then 1 else 0 end) as double precision)
+                    / count(*)
+        end as double precision
+    ) as day_{{ n }}_retention,
+    {%- endfor %}
+    cast(
+        case
+            when max(case when members.is_activation_observable then 1 else 0 end) = 1
+                then cast(sum(case when members.is_activated then 1 else 0 end) as double precision) / count(*)
+        end as double precision
+    ) as activation_rate
+from {{ ref('int_user_retention') }} as members
+group by members.cohort_date

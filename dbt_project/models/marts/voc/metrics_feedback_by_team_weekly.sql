@@ -1,0 +1,43 @@
+-- Feedback routed to each team per ISO week of item creation (metrics.md section 6):
+-- feedback_received = items routed to the team's product areas; feedback_resolved = of
+-- those, tickets now solved or closed. Every team of the workspace's product_areas on every
+-- week from the first to the last week with feedback, zeros included.
+with bounds as (
+    select
+        min(created_week) as first_week,
+        max(created_week) as last_week
+    from {{ ref('int_voc__feedback_items') }}
+),
+
+weeks as (
+    select cast(series.series_ts as date) as week_start
+    from bounds
+    {{ voc_date_series('bounds.first_week', 'bounds.last_week', '7 days', 'series') }}
+),
+
+teams as (
+    select distinct team as team
+    from {{ ref('stg_workspace__product_areas') }}
+),
+
+routed as (
+    select
+        created_week as week_start,
+        team as team,
+        count(*) as feedback_received,
+        sum(case when is_resolved then 1 else 0 end) as feedback_resolved
+    from {{ ref('int_voc__feedback_items') }}
+    where is_routed
+    group by created_week, team
+)
+
+select
+    cast(weeks.week_start as date) as week_start,
+    cast(teams.team as varchar) as team,
+    cast(coalesce(routed.feedback_received, 0) as bigint) as feedback_received,
+    cast(coalesce(routed.feedback_resolved, 0) as bigint) as feedback_resolved
+from weeks
+cross join teams
+left join routed
+    on weeks.week_start = routed.week_start
+    and teams.team = routed.team

@@ -1,0 +1,35 @@
+-- Share of feedback no team receives, per ISO week of item creation, company-wide
+-- (metrics.md section 6): unrouted items (no area, or an area missing from product_areas)
+-- over all items. Every week from the first to the last week with feedback; the share is
+-- null in a week without items.
+with bounds as (
+    select
+        min(created_week) as first_week,
+        max(created_week) as last_week
+    from {{ ref('int_voc__feedback_items') }}
+),
+
+weeks as (
+    select cast(series.series_ts as date) as week_start
+    from bounds
+    {{ voc_date_series('bounds.first_week', 'bounds.last_week', '7 days', 'series') }}
+),
+
+counted as (
+    select
+        created_week as week_start,
+        count(*) as items,
+        sum(case when is_routed then 0 else 1 end) as unrouted_items
+    from {{ ref('int_voc__feedback_items') }}
+    group by created_week
+)
+
+select
+    cast(weeks.week_start as date) as week_start,
+    cast(coalesce(counted.items, 0) as bigint) as items,
+    cast(coalesce(counted.unrouted_items, 0) as bigint) as unrouted_items,
+    cast(counted.unrouted_items as double precision) / cast(nullif(counted.items, 0) as double precision)
+        as unrouted_share
+from weeks
+left join counted
+    on weeks.week_start = counted.week_start

@@ -1,0 +1,27 @@
+-- Latest definition of each Typeform form (definitions are re-fetched with each extraction;
+-- the most recent fetch describes the form as it is now). Its questions, one row each, are
+-- in stg_typeform__form_fields.
+with ranked as (
+    select
+        form_id as form_id,
+        {{ json_text('payload', ['title']) }} as title,
+        {{ json_text('payload', ['type']) }} as form_type,
+        {{ json_value('payload', ['hidden']) }} as hidden_fields,
+        {{ json_value('payload', ['fields']) }} as fields,
+        dt as source_dt,
+        row_number() over (
+            partition by form_id
+            order by dt desc nulls last, _loaded_at desc nulls last, _file desc nulls last, _line desc nulls last
+        ) as definition_rank
+    from {{ source('typeform', 'forms') }}
+)
+
+select
+    form_id as form_id,
+    title as title,
+    form_type as form_type,
+    hidden_fields as hidden_fields,
+    fields as fields,
+    source_dt as source_dt
+from ranked
+where definition_rank = 1

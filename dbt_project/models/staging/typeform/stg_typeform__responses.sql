@@ -1,0 +1,68 @@
+-- One row per Typeform response. Extraction intervals overlap (30-minute lookback), so a
+-- response can be landed several times: deduplicate on response_id (unique per form; older
+-- items carry it as `token`). The copy kept is the completed one if any (a partial response
+-- that was later submitted keeps its id), else the most recently extracted.
+with parsed as (
+    select
+        form_id as form_id,
+        coalesce(
+            {{ json_text('payload', ['response_id']) }}, {{ json_text('payload', ['token']) }}
+        ) as response_id,
+        {{ json_text('payload', ['response_type']) }} as response_type,
+        {{ voc_utc_timestamp(json_text('payload', ['landed_at'])) }} as landed_at,
+        {{ voc_utc_timestamp(json_text('payload', ['submitted_at'])) }} as submitted_at,
+        {{ json_value('payload', ['hidden']) }} as hidden,
+        nullif(trim({{ json_text('payload', ['hidden', 'user_id']) }}), '') as hidden_user_id,
+        nullif(trim({{ json_text('payload', ['hidden', 'plan']) }}), '') as hidden_plan,
+        cast({{ json_text('payload', ['calculated', 'score']) }} as double precision) as calculated_score,
+        {{ json_value('payload', ['metadata']) }} as metadata,
+        {{ json_value('payload', ['answers']) }} as answers,
+        dt as source_dt,
+        _loaded_at as source_loaded_at,
+        _file as source_file,
+        _line as source_line
+    from {{ source('typeform', 'responses') }}
+),
+
+ranked as (
+    select
+        form_id,
+        response_id,
+        response_type,
+        landed_at,
+        submitted_at,
+        hidden,
+        hidden_user_id,
+        hidden_plan,
+        calculated_score,
+        metadata,
+        answers,
+        source_dt,
+        row_number() over (
+            partition by form_id, response_id
+            order by
+                case when submitted_at is not null then 0 else 1 end,
+                source_dt desc nulls last,
+                source_loaded_at desc nulls last,
+                source_file desc nulls last,
+                source_line desc nulls last
+        ) as copy_rank
+    from parsed
+)
+
+select
+    form_id as form_id,
+    response_id as response_id,
+    response_type as response_type,
+    landed_at as landed_at,
+    submitted_at as submitted_at,
+    submitted_at is not null as is_completed,
+    hidden as hidden,
+    hidden_user_id as hidden_user_id,
+    hidden_plan as hidden_plan,
+    calculated_score as calculated_score,
+    metadata as metadata,
+    answers as answers,
+    source_dt as source_dt
+from ranked
+where copy_rank = 1

@@ -1,0 +1,525 @@
+"""The KPI catalog a PM can read: every governed metric with its definition, owner, grain,
+source mart and an example SQL query against the published schema.
+
+Generated from dbt's artifacts (after `dbt parse` or `dbt build`): `semantic_manifest.json`
+(the semantic layer's metrics and semantic models) and `manifest.json` (models, their
+descriptions, owners and column docs). Written to `$INSIGHTS_HOME/reports/catalog/` as
+`index.html` (self-contained), `catalog.md` and `catalog.json`.
+
+A metric's source mart is, in order: the model named by its `meta.mart` (with an optional
+`meta.mart_column`); the model its semantic model is defined on, when that is a public
+mart; the public mart having a column named like the metric (metrics.md section 8 names
+them so). A metric found nowhere is listed with that gap, as is one without owner or
+description.
+
+    from insights.catalog import build_catalog
+    index = build_catalog(settings, dbt_paths(settings, "duckdb")[0])
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from insights.serving.config import ServingConfig
+from insights.serving.tables import PUBLISHED_SCHEMAS
+from insights.settings import Settings
+
+EXAMPLE_ROWS = 28
+_TIME_TYPES = ("date", "timestamp", "timestamptz", "timestamp with time zone", "timestamp without time zone")
+_TEXT_TYPES = ("varchar", "text", "string", "character varying")
+_TIME_NAMES = re.compile(r"^(date_day|date|day|week_start|month_start|.*_date|.*_day|.*_week|.*_month)$")
+_GRAIN_BY_NAME = (("week", "week (ISO, Monday start)"), ("month", "month"), ("day", "day"), ("date", "day"))
+# Text columns that describe a row rather than identify it.
+_FREE_TEXT_NAMES = re.compile(r"detail|description|comment|message|text|note")
+_PLAIN_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+class CatalogError(ValueError):
+    """dbt's artifacts are missing or malformed; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class MartColumn:
+    name: str
+    data_type: str | None
+    description: str
+
+
+@dataclass(frozen=True)
+class Mart:
+    schema: str
+    name: str
+    description: str
+    owner: str | None
+    columns: tuple[MartColumn, ...]
+
+    @property
+    def relation(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    def column(self, name: str) -> MartColumn | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    @property
+    def time_column(self) -> str | None:
+        typed = [c.name for c in self.columns if (c.data_type or "").lower() in _TIME_TYPES]
+        named = [c.name for c in self.columns if _TIME_NAMES.match(c.name)]
+        return (typed or named or [None])[0]
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        """Text columns besides the time column: together they are the table's key (its grain)."""
+        return tuple(c.name for c in self.columns if (c.data_type or "").lower() in _TEXT_TYPES
+                     and c.name != self.time_column and not _FREE_TEXT_NAMES.search(c.name))
+
+    @property
+    def grain(self) -> str:
+        time_column = self.time_column
+        if time_column is None:
+            return "one row per " + (", ".join(self.dimensions) or "row")
+        period = next((label for key, label in _GRAIN_BY_NAME if key in time_column), "period")
+        by = f" and {', '.join(self.dimensions)}" if self.dimensions else ""
+        return f"one row per {period} ({time_column}){by}"
+
+
+@dataclass(frozen=True)
+class MetricEntry:
+    name: str
+    label: str
+    definition: str
+    metric_type: str
+    formula: str
+    owner: str | None
+    time_granularity: str | None
+    grain: str
+    mart: str | None  # relation in the warehouse and snapshot (marts.x); the serving schema has the same name
+    mart_column: str | None
+    example_sql: str | None
+    metricflow: str
+    status: str
+    issues: tuple[str, ...] = field(default=())
+    note: str | None = None  # e.g. a ratio's numerator, published through the ratio
+
+
+@dataclass(frozen=True)
+class Catalog:
+    generated_at: str
+    serving_schema: str
+    metrics: tuple[MetricEntry, ...]
+    marts: tuple[Mart, ...]
+    sources: tuple[str, ...]
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise CatalogError(f"{path}: not found; run `dbt parse` (or a warehouse build) first")
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise CatalogError(f"{path}: not valid JSON: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise CatalogError(f"{path}: expected a JSON object at the top level")
+    return doc
+
+
+def _meta(entry: dict[str, Any]) -> dict[str, Any]:
+    return {**(entry.get("meta") or {}), **((entry.get("config") or {}).get("meta") or {})}
+
+
+def _marts(manifest: dict[str, Any]) -> list[Mart]:
+    marts = []
+    for node in (manifest.get("nodes") or {}).values():
+        if node.get("resource_type") != "model" or node.get("schema") not in PUBLISHED_SCHEMAS:
+            continue
+        owner = _meta(node).get("owner")
+        marts.append(Mart(
+            schema=node["schema"],
+            name=node.get("alias") or node["name"],
+            description=(node.get("description") or "").strip(),
+            owner=str(owner) if owner else None,
+            columns=tuple(
+                MartColumn(name, column.get("data_type"), (column.get("description") or "").strip())
+                for name, column in (node.get("columns") or {}).items()
+            ),
+        ))
+    return sorted(marts, key=lambda m: (PUBLISHED_SCHEMAS.index(m.schema), m.name))
+
+
+def _sql_name(name: str) -> str:
+    return name if _PLAIN_IDENTIFIER.match(name) else '"' + name.replace('"', '""') + '"'
+
+
+def example_sql(mart: Mart, column: str | None, serving_schema: str) -> str:
+    """A query a PM can paste: the latest rows of the metric's column with the mart's grain columns."""
+    keys = [c for c in (mart.time_column, *mart.dimensions) if c]
+    wanted = [*keys, column] if column else [c.name for c in mart.columns]
+    select = ", ".join(_sql_name(c) for c in dict.fromkeys(wanted))
+    order = ""
+    if mart.time_column:
+        keys_order = [f"{_sql_name(mart.time_column)} desc", *map(_sql_name, mart.dimensions)]
+        order = "\norder by " + ", ".join(keys_order)
+    return f"select {select}\nfrom {serving_schema}.{_sql_name(mart.name)}{order}\nlimit {EXAMPLE_ROWS}"
+
+
+class _SemanticLayer:
+    """Lookups over semantic_manifest.json: measures, their semantic models and time granularity."""
+
+    def __init__(self, doc: dict[str, Any], path: Path) -> None:
+        self.path = path
+        self.models = {m["name"]: m for m in doc.get("semantic_models") or []}
+        self.metrics = {m["name"]: m for m in doc.get("metrics") or []}
+        self.measure_model: dict[str, dict[str, Any]] = {}
+        for model in self.models.values():
+            for measure in model.get("measures") or []:
+                self.measure_model[measure["name"]] = model
+
+    def measure(self, name: str) -> dict[str, Any] | None:
+        model = self.measure_model.get(name)
+        return next((m for m in model.get("measures") or [] if m["name"] == name), None) if model else None
+
+    def input_measures(self, metric: dict[str, Any]) -> list[str]:
+        params = metric.get("type_params") or {}
+        names = [m["name"] for m in params.get("input_measures") or [] if m.get("name")]
+        if not names and (params.get("measure") or {}).get("name"):
+            names = [params["measure"]["name"]]
+        return names
+
+    def granularity(self, metric: dict[str, Any]) -> str | None:
+        if metric.get("time_granularity"):
+            return str(metric["time_granularity"])
+        for measure_name in self.input_measures(metric):
+            model = self.measure_model.get(measure_name)
+            if model is None:
+                continue
+            defaults = model.get("defaults") or {}
+            dimension_name = (self.measure(measure_name) or {}).get("agg_time_dimension") or defaults.get(
+                "agg_time_dimension"
+            )
+            for dimension in model.get("dimensions") or []:
+                if dimension["name"] == dimension_name and dimension.get("type") == "time":
+                    return (dimension.get("type_params") or {}).get("time_granularity")
+        return None
+
+    def formula(self, metric: dict[str, Any]) -> str:
+        params = metric.get("type_params") or {}
+        kind = metric.get("type")
+        if kind == "ratio":
+            numerator = (params.get("numerator") or {}).get("name")
+            return f"{numerator} / {(params.get('denominator') or {}).get('name')}"
+        if kind == "derived":
+            inputs = ", ".join(m.get("name", "?") for m in params.get("metrics") or [])
+            return f"{params.get('expr')} (from {inputs})"
+        parts = []
+        for measure_name in self.input_measures(metric):
+            measure = self.measure(measure_name) or {}
+            model = self.measure_model.get(measure_name, {}).get("name", "?")
+            parts.append(f"{measure.get('agg', '?')}({measure.get('expr') or measure_name}) over {model}")
+        text = " and ".join(parts) or "?"
+        if kind == "cumulative":
+            cumulative = params.get("cumulative_type_params") or {}
+            window = cumulative.get("window") or params.get("window")
+            if isinstance(window, dict):
+                window = f"{window.get('count')} {window.get('granularity')}"
+            text += f", cumulative over {window or 'all time'}"
+        if metric.get("filter"):
+            filters = [f.get("where_sql_template", "") for f in metric["filter"].get("where_filters") or []]
+            text += f", where {' and '.join(filters)}"
+        return text
+
+
+@dataclass(frozen=True)
+class _Location:
+    mart: Mart | None = None
+    column: str | None = None  # the mart's column holding the metric itself
+    via: str | None = None  # the metric published in that mart that this one is part of
+    via_column: str | None = None
+
+
+class _Locator:
+    """Finds each metric's source mart, in the order the module docstring gives."""
+
+    def __init__(self, layer: _SemanticLayer, marts: list[Mart]) -> None:
+        self.layer = layer
+        self.marts = marts
+        self.by_relation = {m.relation: m for m in marts} | {m.name: m for m in marts}
+        self.parents: dict[str, list[str]] = {}  # metric -> metrics computed from it (ratios, derived)
+        for name, metric in layer.metrics.items():
+            params = metric.get("type_params") or {}
+            inputs = [params.get("numerator"), params.get("denominator"), *(params.get("metrics") or [])]
+            for item in inputs:
+                if item and item.get("name"):
+                    self.parents.setdefault(item["name"], []).append(name)
+        self.direct = {name: self._direct(metric) for name, metric in layer.metrics.items()}
+
+    def home_marts(self, metric: dict[str, Any]) -> list[Mart]:
+        """Public marts the metric's semantic models are defined on."""
+        homes: list[Mart] = []
+        for measure_name in self.layer.input_measures(metric):
+            relation = (self.layer.measure_model.get(measure_name) or {}).get("node_relation") or {}
+            mart = self.by_relation.get(f"{relation.get('schema_name')}.{relation.get('alias')}")
+            if mart is not None and mart not in homes:
+                homes.append(mart)
+        return homes
+
+    def _direct(self, metric: dict[str, Any]) -> _Location:
+        name, meta = metric["name"], _meta(metric)
+        if meta.get("mart") and str(meta["mart"]) in self.by_relation:
+            mart = self.by_relation[str(meta["mart"])]
+            column = str(meta.get("mart_column") or name)
+            return _Location(mart, column if mart.column(column) else None)
+        holders = [m for m in self.home_marts(metric) if m.column(name)]
+        holders = holders or [m for m in self.marts if m.column(name)]
+        return _Location(holders[0], name) if holders else _Location()
+
+    def _siblings(self, metric: dict[str, Any]) -> list[str]:
+        """Metrics over the same semantic models."""
+        models = {self.layer.measure_model.get(m, {}).get("name") for m in self.layer.input_measures(metric)}
+        return [n for n, other in self.layer.metrics.items() if n != metric["name"] and models & {
+            self.layer.measure_model.get(m, {}).get("name") for m in self.layer.input_measures(other)}]
+
+    @staticmethod
+    def _suffix_column(name: str, mart: Mart) -> str | None:
+        """The column a metric named `<mart subject>_<column>` denotes (nps_promoters -> promoters of
+        metrics_nps_monthly), longest column first. The prefix must name the mart's subject, so that
+        a qualifier (activated_signups) is never taken for the plain column (signups)."""
+        subject = set(mart.name.split("_"))
+        matches = [c.name for c in mart.columns if name.endswith(f"_{c.name}")
+                   and set(name[: -len(c.name) - 1].split("_")) <= subject]
+        return max(matches, key=len) if matches else None
+
+    def locate(self, metric: dict[str, Any]) -> _Location:
+        name = metric["name"]
+        if self.direct[name].mart is not None:
+            return self.direct[name]
+        # A component of a published metric (a ratio's numerator...) lives in that metric's mart.
+        parents = [(p, self.direct[p]) for p in self.parents.get(name, []) if self.direct[p].mart is not None]
+        for _, where in parents:
+            column = self._suffix_column(name, where.mart)
+            if column:
+                return _Location(where.mart, column)
+        if parents:
+            parent, where = parents[0]
+            return _Location(where.mart, None, via=parent, via_column=where.column)
+        for sibling in self._siblings(metric):
+            where = self.direct[sibling]
+            column = self._suffix_column(name, where.mart) if where.mart else None
+            if column:
+                return _Location(where.mart, column)
+        homes = self.home_marts(metric)
+        if homes and metric.get("type") == "simple":
+            # A simple metric aggregates one measure: at the mart's own grain, that measure's column is it.
+            expr = (self.layer.measure(self.layer.input_measures(metric)[0]) or {}).get("expr")
+            return _Location(homes[0], expr if expr and homes[0].column(expr) else None)
+        return _Location(homes[0]) if homes else _Location()
+
+
+def load_catalog(manifest_dir: Path, serving_schema: str) -> Catalog:
+    semantic_path = manifest_dir / "semantic_manifest.json"
+    manifest_path = manifest_dir / "manifest.json"
+    layer = _SemanticLayer(_read_json(semantic_path), semantic_path)
+    manifest = _read_json(manifest_path)
+    marts = _marts(manifest)
+    manifest_metrics = {m.get("name"): m for m in (manifest.get("metrics") or {}).values()}
+    locator = _Locator(layer, marts)
+    entries = []
+    for name in sorted(layer.metrics):
+        metric = layer.metrics[name]
+        meta = {**_meta(manifest_metrics.get(name) or {}), **_meta(metric)}
+        where = locator.locate(metric)
+        mart, column = where.mart, where.column
+        owner = str(meta["owner"]) if meta.get("owner") else None
+        definition = (metric.get("description") or "").strip()
+        issues = [text for missing, text in (
+            (owner is None, "no owner (meta.owner)"),
+            (not definition, "no description"),
+            (mart is None, "not found in any published mart"),
+            (mart is not None and column is None and where.via is None,
+             f"no column of {mart.relation if mart else ''} holds it"),
+        ) if missing]
+        note = (f"not a column of its own: published as part of {where.via}"
+                + (f" (column {where.via_column})" if where.via_column else "")) if where.via else None
+        granularity = layer.granularity(metric)
+        entries.append(MetricEntry(
+            name=name,
+            label=metric.get("label") or name,
+            definition=definition,
+            metric_type=str(metric.get("type")),
+            formula=layer.formula(metric),
+            owner=owner,
+            time_granularity=granularity,
+            grain=mart.grain if mart else (f"by {granularity}" if granularity else "unknown"),
+            mart=mart.relation if mart else None,
+            mart_column=column,
+            example_sql=example_sql(mart, column or where.via_column, serving_schema) if mart else None,
+            metricflow=f"mf query --metrics {name} --group-by metric_time__{granularity or 'day'}",
+            status=str(meta.get("status") or ("deprecated" if meta.get("deprecated") else "active")),
+            issues=tuple(issues),
+            note=note,
+        ))
+    return Catalog(
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        serving_schema=serving_schema,
+        metrics=tuple(entries),
+        marts=tuple(marts),
+        sources=(str(semantic_path), str(manifest_path)),
+    )
+
+
+# -- rendering ---------------------------------------------------------------------------------------
+
+
+def _facts(m: MetricEntry) -> list[tuple[str, str | None, bool]]:
+    """(label, value, value is code) lines shown for a metric, in both renderings."""
+    grain = m.grain + (f"; time granularity {m.time_granularity}" if m.time_granularity else "")
+    mart = f"{m.mart}, column {m.mart_column}" if m.mart and m.mart_column else m.mart
+    return [("Owner", m.owner, False), ("Grain", grain, False), ("Source mart", mart, False),
+            ("Computed as", m.formula, True)]
+
+
+def _served_name(catalog: Catalog, relation: str | None) -> str | None:
+    return f"{catalog.serving_schema}.{relation.split('.', 1)[1]}" if relation else None
+
+
+def _md_cell(text: str | None) -> str:
+    return (text or "—").replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(catalog: Catalog) -> str:
+    schema = catalog.serving_schema
+    lines = [
+        "# KPI catalog",
+        "",
+        f"Generated {catalog.generated_at} from the semantic layer and dbt docs. Query the tables of schema "
+        f"`{schema}` in the serving database or in the DuckDB snapshot (docs/serving.md explains how).",
+        "",
+        "| metric | definition | owner | grain | table |",
+        "|---|---|---|---|---|",
+    ]
+    for m in catalog.metrics:
+        cells = [f"[{m.name}](#{m.name})", _md_cell(m.definition), _md_cell(m.owner), _md_cell(m.grain),
+                 _md_cell(_served_name(catalog, m.mart))]
+        lines.append("| " + " | ".join(cells) + " |")
+    if not catalog.metrics:
+        lines.append("| — | no metric in the semantic layer yet | | | |")
+    for m in catalog.metrics:
+        lines += ["", f"## {m.name}", "", f"**{m.label}** ({m.metric_type}, {m.status})", "",
+                  m.definition or "_No description._", ""]
+        for label, value, code in _facts(m):
+            lines.append(f"- {label}: " + ((f"`{value}`" if code else value) if value else "**missing**"))
+        if m.note:
+            lines.append(f"- Note: {m.note}")
+        if m.issues:
+            lines.append(f"- Gaps: {'; '.join(m.issues)}")
+        if m.example_sql:
+            lines += ["", "```sql", m.example_sql, "```"]
+        lines += ["", f"Through the semantic layer: `{m.metricflow}`"]
+    lines += ["", "## Published tables", ""]
+    for mart in catalog.marts:
+        lines += [f"### {_served_name(catalog, mart.relation)}", "",
+                  mart.description or "_No description._", "",
+                  f"Owner: {mart.owner or '**missing**'}. Grain: {mart.grain}. Warehouse: `{mart.relation}`.",
+                  "", "| column | type | description |", "|---|---|---|"]
+        lines += [f"| `{c.name}` | {_md_cell(c.data_type)} | {_md_cell(c.description)} |"
+                  for c in mart.columns]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:72rem;
+padding:0 1rem;color:#1d2330;line-height:1.45}
+.muted{color:#5b6475}
+table{border-collapse:collapse;width:100%;margin:.8rem 0}
+th,td{border-bottom:1px solid #dde2ea;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th{background:#f3f5f9}
+section{border:1px solid #dde2ea;border-radius:8px;padding:.2rem 1rem 1rem;margin:1.2rem 0}
+pre{background:#f6f8fa;border-radius:6px;padding:.7rem;overflow-x:auto}code{font-size:.92em}
+.gap{color:#a4281a;font-weight:600}
+.tag{background:#eef2f8;border-radius:4px;padding:.05rem .4rem;font-size:.85em}
+"""
+
+
+def _h(text: object) -> str:
+    return html.escape(str(text)) if text else '<span class="gap">missing</span>'
+
+
+def _code(text: object) -> str:
+    return f"<code>{_h(text)}</code>" if text else _h(None)
+
+
+def _row(cells: list[str], tag: str = "td") -> str:
+    return "<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>"
+
+
+def _metric_section(catalog: Catalog, m: MetricEntry) -> str:
+    facts = "".join(f"<li>{label}: {_code(value) if code else _h(value)}</li>"
+                    for label, value, code in _facts(m))
+    parts = [
+        f'<section id="metric-{_h(m.name)}"><h3>{_h(m.name)} <span class="tag">{_h(m.metric_type)}</span> '
+        f'<span class="tag">{_h(m.status)}</span></h3>',
+        f"<p><strong>{_h(m.label)}</strong>: {_h(m.definition)}</p><ul>{facts}</ul>",
+    ]
+    if m.note:
+        parts.append(f'<p class="muted">Note: {_h(m.note)}</p>')
+    if m.issues:
+        parts.append(f'<p class="gap">Gaps: {_h("; ".join(m.issues))}</p>')
+    if m.example_sql:
+        parts.append(f"<pre><code>{_h(m.example_sql)}</code></pre>")
+    parts.append(f'<p class="muted">Through the semantic layer: {_code(m.metricflow)}</p></section>')
+    return "".join(parts)
+
+
+def _mart_section(catalog: Catalog, mart: Mart) -> str:
+    columns = "".join(_row([_code(c.name), _h(c.data_type or "—"), _h(c.description or "—")])
+                      for c in mart.columns)
+    return (
+        f'<section id="mart-{_h(mart.name)}"><h3>{_h(_served_name(catalog, mart.relation))}</h3>'
+        f"<p>{_h(mart.description or '—')}</p><p class=\"muted\">Owner: {_h(mart.owner)}. "
+        f"Grain: {_h(mart.grain)}. Warehouse: {_code(mart.relation)}.</p>"
+        f"<table>{_row(['column', 'type', 'description'], 'th')}{columns}</table></section>"
+    )
+
+
+def render_html(catalog: Catalog) -> str:
+    rows = [_row([f'<a href="#metric-{_h(m.name)}">{_h(m.name)}</a>', _h(m.definition), _h(m.owner),
+                  _h(m.grain), _code(_served_name(catalog, m.mart))]) for m in catalog.metrics]
+    if not catalog.metrics:
+        rows.append('<tr><td colspan="5">No metric in the semantic layer yet.</td></tr>')
+    header = _row(["metric", "definition", "owner", "grain", "table"], "th")
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>KPI catalog</title>'
+        f"<style>{_CSS}</style></head><body><h1>KPI catalog</h1>"
+        f'<p class="muted">Generated {_h(catalog.generated_at)} from the semantic layer and dbt docs. '
+        f"Query the tables of schema {_code(catalog.serving_schema)} in the serving database or in the "
+        "DuckDB snapshot.</p>"
+        f"<h2>Metrics</h2><table>{header}{''.join(rows)}</table>"
+        + "".join(_metric_section(catalog, m) for m in catalog.metrics)
+        + "<h2>Published tables</h2>"
+        + "".join(_mart_section(catalog, mart) for mart in catalog.marts)
+        + "</body></html>\n"
+    )
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)
+
+
+def build_catalog(settings: Settings, manifest_dir: Path) -> Path:
+    """Write the catalog from the dbt artifacts in `manifest_dir`; returns the path of index.html."""
+    catalog = load_catalog(Path(manifest_dir), ServingConfig.from_env().schema)
+    folder = settings.reports_dir / "catalog"
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_atomically(folder / "catalog.json", json.dumps(asdict(catalog), indent=2) + "\n")
+    _write_atomically(folder / "catalog.md", render_markdown(catalog))
+    index = folder / "index.html"
+    _write_atomically(index, render_html(catalog))
+    return index

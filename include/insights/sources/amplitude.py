@@ -1,0 +1,347 @@
+"""Amplitude Export API -> ``raw/amplitude/events/dt=YYYY-MM-DD/hour=HH.jsonl.gz``.
+
+The export selects events by *upload* hour (sources.md section 1). The extraction of interval
+[a, b) asks the upload hours [a - 2h, b - 1h]: the 2-hour lookback re-fetches the hours that may
+have been incomplete when the previous interval ran. Each upload hour lands as one file (all
+``#n`` parts merged in order, lines byte-exact), written only from a successful export that
+covered the hour, and replacing the previous file of that hour: a re-fetch never appends twice.
+
+An hour that a successful export covered but that holds no data (404, or no entry in the ZIP):
+if an older file of that hour exists it is replaced by an empty file (the source now says the
+hour is empty, and the warehouse replaces that file's rows by none); otherwise no file is
+written. Hours not covered by a successful export are never touched.
+
+The response is streamed to a temp file (never held in memory), the ZIP is opened from disk and
+each entry is decompressed line by line. 400/504 mean "window too large": split it in half and
+recurse, down to one hour.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import tempfile
+import zipfile
+import zlib
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from insights.landing import (
+    QuarantinedRecord,
+    RecordFileWriter,
+    atomic_output,
+    check_required,
+    dt_dir,
+    remove_file,
+    utc_iso,
+)
+from insights.sources.context import RunContext
+from insights.sources.http import SourceError, raise_for_status
+
+EXPORT_PATH = "/api/2/export"
+LOOKBACK = timedelta(hours=2)
+HOUR = timedelta(hours=1)
+STREAM = "events"
+TOO_LARGE_STATUSES = frozenset({400, 504})
+# A body cut mid-stream or an unreadable ZIP happen after urllib3 handed over the response, so
+# its retries cannot cover them: download such an export once more before giving up.
+DOWNLOAD_ATTEMPTS = 2
+CHUNK = 1 << 20
+
+REQUIRED: dict[str, tuple[type, ...]] = {
+    "event_type": (str,),
+    "device_id": (str,),
+    "event_time": (str,),
+    "server_upload_time": (str,),
+    "uuid": (str,),
+    "$insert_id": (str, type(None)),  # the key must be there; null is allowed
+}
+
+# {project_id}/{project_id}_{YYYY-MM-DD}_{H}#{n}.json.gz, hour not zero-padded
+ENTRY_NAME = re.compile(
+    r"(?:^|/)(?P<pid>[^/]+?)_(?P<day>\d{4}-\d{2}-\d{2})_(?P<hour>\d{1,2})#(?P<part>\d+)\.json(?:\.gz)?$"
+)
+
+
+class AmplitudeExportError(SourceError):
+    """An export window is refused even at one hour, or its archive stays unreadable."""
+
+
+def validate_event(record: Any) -> tuple[str, str] | None:
+    return check_required(record, REQUIRED)
+
+
+def hour_param(hour: datetime) -> str:
+    return hour.astimezone(UTC).strftime("%Y%m%dT%H")
+
+
+def export_hours(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """Upload hours [first, last] (both inclusive) that the extraction of interval [start, end) asks."""
+    return start - LOOKBACK, end - HOUR
+
+
+def entry_hour(name: str) -> tuple[datetime, int] | None:
+    """Upload hour (UTC) and part number of an archive entry, read from its name."""
+    match = ENTRY_NAME.search(name)
+    if match is None or int(match["hour"]) > 23:
+        return None
+    try:
+        day = date.fromisoformat(match["day"])
+    except ValueError:
+        return None
+    hour = datetime(day.year, day.month, day.day, int(match["hour"]), tzinfo=UTC)
+    return hour, int(match["part"])
+
+
+def hour_file(ctx: RunContext, hour: datetime) -> Path:
+    return ctx.zone.path("amplitude", STREAM, dt_dir(hour.date()), f"hour={hour:%H}.jsonl.gz")
+
+
+def partition_dirs(ctx: RunContext, first: datetime, last: datetime) -> list[Path]:
+    days = []
+    day = first.date()
+    while day <= last.date():
+        days.append(ctx.zone.path("amplitude", STREAM, dt_dir(day)))
+        day += timedelta(days=1)
+    return days
+
+
+# --------------------------------------------------------------------------------------------
+# download
+
+
+class _ExportTooLarge(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(status, detail)
+        self.status = status
+        self.detail = detail
+
+
+def _export_label(first: datetime, last: datetime) -> str:
+    return f"GET {EXPORT_PATH}?start={hour_param(first)}&end={hour_param(last)}"
+
+
+def download_export(ctx: RunContext, first: datetime, last: datetime) -> Path | None:
+    """Stream the export of upload hours [first, last] to a temp ZIP file; None when 404 (no data).
+
+    Raises ``_ExportTooLarge`` on 400/504 and ``AmplitudeExportError`` when the archive stays
+    unreadable (recorded in the quarantine first).
+    """
+    params = {"start": hour_param(first), "end": hour_param(last)}
+    problem = ""
+    for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+        with ctx.session.get(ctx.url(EXPORT_PATH), params=params, stream=True) as response:
+            if response.status_code == 404:
+                return None
+            if response.status_code in TOO_LARGE_STATUSES:
+                raise _ExportTooLarge(response.status_code, response.text[:300])
+            raise_for_status(response, "amplitude")
+            ctx.tmp_dir.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(
+                prefix=f"export-{params['start']}-{params['end']}-", suffix=".zip", dir=ctx.tmp_dir
+            )
+            path = Path(name)
+            try:
+                with open(fd, "wb") as handle:
+                    for chunk in response.iter_content(chunk_size=CHUNK):
+                        handle.write(chunk)
+                with zipfile.ZipFile(path) as archive:
+                    archive.infolist()  # a truncated archive has no central directory: fails here
+                return path
+            except (requests.RequestException, zipfile.BadZipFile, OSError) as exc:
+                path.unlink(missing_ok=True)
+                problem = f"{type(exc).__name__}: {exc}"
+                ctx.log.warning("amplitude: %s attempt %d unreadable: %s", _export_label(first, last), attempt, problem)
+    target = _unreadable_archive_record(ctx, first, last)
+    record = QuarantinedRecord(f"unreadable export archive: {problem}", _export_label(first, last), None, None, "")
+    with atomic_output(target) as out:
+        out.write(json.dumps(record.as_json()).encode("utf-8") + b"\n")
+    ctx.stats.add_quarantined([record])
+    raise AmplitudeExportError(
+        f"amplitude: the export of upload hours {utc_iso(first)}..{utc_iso(last)} is unreadable after "
+        f"{DOWNLOAD_ATTEMPTS} downloads ({problem}); recorded in {target}"
+    )
+
+
+def _unreadable_archive_record(ctx: RunContext, first: datetime, last: datetime) -> Path:
+    name = f"export-{hour_param(first)}-{hour_param(last)}.jsonl.gz"
+    return ctx.zone.quarantine_path(ctx.zone.path("amplitude", STREAM, dt_dir(first.date()), name))
+
+
+# --------------------------------------------------------------------------------------------
+# reading an archive
+
+
+def group_entries(
+    archive: zipfile.ZipFile, first: datetime, last: datetime, label: str
+) -> tuple[dict[datetime, list[zipfile.ZipInfo]], list[QuarantinedRecord], list[str]]:
+    """Entries per upload hour (sorted by part), entries with unreadable names, entries outside the window."""
+    by_hour: dict[datetime, list[tuple[int, str, zipfile.ZipInfo]]] = defaultdict(list)
+    bad: list[QuarantinedRecord] = []
+    outside: list[str] = []
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        parsed = entry_hour(info.filename)
+        if parsed is None:
+            bad.append(
+                QuarantinedRecord(
+                    "archive entry name is not {project}_{YYYY-MM-DD}_{H}#{n}.json.gz",
+                    f"{label} entry {info.filename}",
+                    None,
+                    None,
+                    info.filename,
+                )
+            )
+            continue
+        hour, part = parsed
+        if not first <= hour <= last:
+            outside.append(info.filename)
+            continue
+        by_hour[hour].append((part, info.filename, info))
+    return (
+        {h: [info for _, _, info in sorted(items, key=lambda t: t[:2])] for h, items in by_hour.items()},
+        bad,
+        outside,
+    )
+
+
+def land_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, writer: RecordFileWriter, label: str) -> None:
+    """Stream-decompress one entry into the hour's writer; damage past the good lines is quarantined."""
+    source_file = f"{label} entry {info.filename}"
+    line_no = 0
+    try:
+        with archive.open(info) as compressed:
+            stream = _maybe_gunzip(compressed, info.filename)
+            for line_no, raw in enumerate(stream, start=1):
+                writer.add_line(raw, source_file, line_no)
+    except (EOFError, OSError, zlib.error, zipfile.BadZipFile) as exc:
+        # Truncated gzip, bad CRC, corrupt deflate stream: the lines read before it still land.
+        writer.quarantine(
+            f"unreadable archive entry after line {line_no}: {type(exc).__name__}: {exc}",
+            source_file,
+            line_no + 1,
+            None,
+            "",
+        )
+
+
+def _maybe_gunzip(handle: Any, name: str) -> Any:
+    return gzip.GzipFile(fileobj=handle, mode="rb") if name.endswith(".gz") else handle
+
+
+# --------------------------------------------------------------------------------------------
+# the extraction
+
+
+def land_window(ctx: RunContext, first: datetime, last: datetime, archive_path: Path | None) -> None:
+    """Write one file per covered upload hour from a successful export (None = 404, all empty)."""
+    label = _export_label(first, last)
+    archive = zipfile.ZipFile(archive_path) if archive_path is not None else None
+    try:
+        entries: dict[datetime, list[zipfile.ZipInfo]] = {}
+        bad_names: list[QuarantinedRecord] = []
+        if archive is not None:
+            entries, bad_names, outside = group_entries(archive, first, last, label)
+            if outside:
+                ctx.log.warning("amplitude: %s returned entries outside the window, ignored: %s", label, outside)
+        # This window was read: replace (or drop) what an earlier export of it set aside.
+        _quarantine_unplaced(ctx, first, label, bad_names)
+        remove_file(_unreadable_archive_record(ctx, first, last))
+        hour = first
+        while hour <= last:
+            path = hour_file(ctx, hour)
+            ctx.zone.open_partition(path.parent)
+            with RecordFileWriter(ctx.zone, path, validate_event, ctx.stats, replace_with_empty=True) as writer:
+                for info in entries.get(hour, []):
+                    assert archive is not None
+                    land_entry(archive, info, writer, label)
+                landed = writer.commit()
+            progress = ctx.state.data["in_progress"]
+            progress["next_hour"] = utc_iso(hour + HOUR)
+            mark = ctx.state.data.get("high_water_upload_hour")
+            if mark is None or mark < utc_iso(hour):
+                ctx.state.data["high_water_upload_hour"] = utc_iso(hour)
+            ctx.state.save()
+            rows = landed.rows if landed is not None else 0
+            ctx.progress(f"upload hour {utc_iso(hour)}", rows, len(writer.quarantined))
+            hour += HOUR
+    finally:
+        if archive is not None:
+            archive.close()
+        if archive_path is not None:
+            archive_path.unlink(missing_ok=True)
+
+
+def _quarantine_unplaced(ctx: RunContext, first: datetime, label: str, records: list[QuarantinedRecord]) -> None:
+    """Entries that belong to no hour file get a quarantine file of their own, named after the export
+    (rewritten, or removed when there are none, on every export of that window)."""
+    target = ctx.zone.quarantine_path(
+        ctx.zone.path("amplitude", STREAM, dt_dir(first.date()), f"export-{hour_param(first)}-entries.jsonl.gz")
+    )
+    if not records:
+        remove_file(target)
+        return
+    with atomic_output(target) as out:
+        for record in records:
+            out.write(json.dumps(record.as_json()).encode("utf-8") + b"\n")
+    ctx.stats.add_quarantined(records)
+    ctx.log.warning("amplitude: %s: %d archive entries with unreadable names quarantined", label, len(records))
+
+
+def export_range(ctx: RunContext, first: datetime, last: datetime) -> None:
+    """Export [first, last]; on 400/504 split in half and recurse (hours stay in order)."""
+    try:
+        archive_path = download_export(ctx, first, last)
+    except _ExportTooLarge as too_large:
+        if first == last:
+            raise AmplitudeExportError(
+                f"amplitude: the export of the single upload hour {utc_iso(first)} is refused with HTTP "
+                f"{too_large.status} ({too_large.detail!r}); it cannot be split further"
+            ) from None
+        hours = int((last - first) / HOUR) + 1
+        middle = first + (hours // 2) * HOUR
+        ctx.log.info(
+            "amplitude: HTTP %d for %s: splitting into %s..%s and %s..%s",
+            too_large.status,
+            _export_label(first, last),
+            hour_param(first),
+            hour_param(middle - HOUR),
+            hour_param(middle),
+            hour_param(last),
+        )
+        export_range(ctx, first, middle - HOUR)
+        export_range(ctx, middle, last)
+        return
+    if archive_path is None:
+        ctx.log.info("amplitude: %s: 404, no data in these upload hours", _export_label(first, last))
+    land_window(ctx, first, last, archive_path)
+
+
+def extract(ctx: RunContext) -> None:
+    first, last = export_hours(ctx.start, ctx.end)
+    for leftover in ctx.tmp_dir.glob("export-*.zip"):  # from a killed run; we hold the source lock
+        leftover.unlink(missing_ok=True)
+    progress = ctx.state.in_progress_for(ctx.start, ctx.end)
+    if progress is None:
+        progress = ctx.state.begin(ctx.start, ctx.end, window=[utc_iso(first), utc_iso(last)], next_hour=utc_iso(first))
+    else:
+        ctx.log.info("amplitude: resuming %s at upload hour %s", progress["interval"], progress["next_hour"])
+    resume_at = datetime.fromisoformat(progress["next_hour"].replace("Z", "+00:00"))
+    if resume_at <= last:
+        export_range(ctx, resume_at, last)
+    cursor = {
+        "window": [utc_iso(first), utc_iso(last)],
+        "high_water_upload_hour": ctx.state.data.get("high_water_upload_hour"),
+    }
+    for partition in partition_dirs(ctx, first, last):
+        day = datetime.strptime(partition.name, "dt=%Y-%m-%d").replace(tzinfo=UTC)
+        ctx.zone.write_manifest(
+            partition, source="amplitude", stream=STREAM, interval=(day, day + timedelta(days=1)), cursor=cursor
+        )
+    ctx.state.finish(ctx.start, ctx.end, window=[utc_iso(first), utc_iso(last)])

@@ -1,0 +1,155 @@
+"""The Metabase wiring script, against a local stand-in of the Metabase endpoints it calls.
+
+Metabase itself does not run here (no Docker engine, no JVM): the stand-in enforces what the real
+API requires of these calls (setup token, session header, credentials) so the script's protocol
+and its idempotency are exercised for real over HTTP."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from insights.serving.metabase import DATA_SOURCE_NAME, MetabaseError, data_source, wire
+
+TOKEN = "setup-token-123"
+
+
+class FakeMetabase:
+    def __init__(self) -> None:
+        self.admin: tuple[str, str] | None = None
+        self.sessions: set[str] = set()
+        self.databases: dict[int, dict] = {}
+        self.health_calls = 0
+        self.calls: list[str] = []
+
+
+def handler_for(state: FakeMetabase) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def reply(self, status: int, body: object) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def body(self) -> dict:
+            return json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+
+        def authorized(self) -> bool:
+            return self.headers.get("X-Metabase-Session") in state.sessions
+
+        def do_GET(self) -> None:
+            state.calls.append(f"GET {self.path}")
+            if self.path == "/api/health":
+                state.health_calls += 1  # the first answer: still starting
+                return self.reply(200, {"status": "ok" if state.health_calls > 1 else "initializing"})
+            if self.path == "/api/session/properties":
+                return self.reply(200, {"setup-token": None if state.admin else TOKEN,
+                                        "has-user-setup": state.admin is not None})
+            if self.path == "/api/database":
+                if not self.authorized():
+                    return self.reply(401, "Unauthenticated")
+                databases = list(state.databases.values())
+                return self.reply(200, {"data": databases, "total": len(databases)})
+            return self.reply(404, "Not found")
+
+        def do_POST(self) -> None:
+            state.calls.append(f"POST {self.path}")
+            body = self.body()
+            if self.path == "/api/setup":
+                if state.admin or body.get("token") != TOKEN:
+                    return self.reply(403, {"errors": {"token": "Token does not match the setup token."}})
+                state.admin = (body["user"]["email"], body["user"]["password"])
+                state.sessions.add("session-1")
+                return self.reply(200, {"id": "session-1"})
+            if self.path == "/api/session":
+                if (body.get("username"), body.get("password")) != state.admin:
+                    return self.reply(401, {"errors": {"password": "did not match stored password"}})
+                state.sessions.add("session-2")
+                return self.reply(200, {"id": "session-2"})
+            if self.path == "/api/database":
+                if not self.authorized():
+                    return self.reply(401, "Unauthenticated")
+                new_id = len(state.databases) + 1
+                state.databases[new_id] = {**body, "id": new_id}
+                return self.reply(200, state.databases[new_id])
+            return self.reply(404, "Not found")
+
+        def do_PUT(self) -> None:
+            state.calls.append(f"PUT {self.path}")
+            database_id = int(self.path.rsplit("/", 1)[1])
+            if not self.authorized() or database_id not in state.databases:
+                return self.reply(401 if not self.authorized() else 404, "refused")
+            state.databases[database_id] = {**self.body(), "id": database_id}
+            return self.reply(200, state.databases[database_id])
+
+    return Handler
+
+
+@pytest.fixture
+def metabase() -> Iterator[tuple[str, FakeMetabase]]:
+    state = FakeMetabase()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(state))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", state
+    server.shutdown()
+    server.server_close()
+
+
+def env_for(url: str, **extra: str) -> dict[str, str]:
+    return {
+        "METABASE_URL": url,
+        "METABASE_ADMIN_EMAIL": "admin@insights.example",
+        "METABASE_ADMIN_PASSWORD": "a-long-admin-passphrase",
+        "INSIGHTS_SERVING_DSN": "postgresql://postgres:admin-secret@serving-db:5432/insights",
+        "INSIGHTS_PM_READER_PASSWORD": "reader-pass-1",
+        **extra,
+    }
+
+
+def test_data_source_connects_as_the_reader_role_to_the_serving_schema_only() -> None:
+    env = env_for("http://mb", INSIGHTS_SERVING_SCHEMA="kpis", INSIGHTS_PM_READER_ROLE="bi_reader")
+    source = data_source(env)
+    details = source["details"]
+    assert source["engine"] == "postgres"
+    assert (details["host"], details["port"], details["dbname"]) == ("serving-db", 5432, "insights")
+    assert (details["user"], details["password"]) == ("bi_reader", "reader-pass-1")
+    assert details["schema-filters-type"] == "inclusion" and details["schema-filters-patterns"] == "kpis"
+    assert "admin-secret" not in json.dumps(source)  # the publisher's credentials never reach the BI tool
+
+
+def test_data_source_needs_the_reader_password() -> None:
+    env = env_for("http://mb")
+    del env["INSIGHTS_PM_READER_PASSWORD"]
+    with pytest.raises(MetabaseError, match="INSIGHTS_PM_READER_PASSWORD is unset"):
+        data_source(env)
+
+
+def test_first_run_sets_up_metabase_and_later_runs_update_it(metabase: tuple[str, FakeMetabase]) -> None:
+    url, state = metabase
+    first = wire(env_for(url), wait_seconds=10)
+    assert state.admin == ("admin@insights.example", "a-long-admin-passphrase")
+    assert "POST /api/setup" in state.calls and state.health_calls >= 2
+
+    second = wire(env_for(url, INSIGHTS_PM_READER_PASSWORD="rotated-pass-2"), wait_seconds=10)
+    assert first == second == 1
+    assert list(state.databases) == [1]  # updated, not duplicated
+    assert state.databases[1]["name"] == DATA_SOURCE_NAME
+    assert state.databases[1]["details"]["password"] == "rotated-pass-2"
+    assert state.calls.count("POST /api/setup") == 1 and "POST /api/session" in state.calls
+
+
+def test_a_wrong_admin_password_is_reported(metabase: tuple[str, FakeMetabase]) -> None:
+    url, _ = metabase
+    wire(env_for(url), wait_seconds=10)
+    with pytest.raises(MetabaseError, match=r"POST /api/session: HTTP 401"):
+        wire(env_for(url, METABASE_ADMIN_PASSWORD="not-the-password"), wait_seconds=10)

@@ -1,0 +1,277 @@
+"""The gate's decisions beyond single expectations: lookback and backfill rules, the semantic layer,
+missing inputs, the failure message, the report, Data Docs with history, and write-audit-publish."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from insights.quality import DATASET_QUERY, GateFailed, data_docs_dir, gate_report_path, run_gate
+from insights.settings import EXPECTATIONS_DIR, Settings
+from tests.quality.conftest import (
+    Candidate,
+    config_for,
+    gate_then_publish,
+    make_settings,
+    published_value,
+    sha256,
+)
+from tests.quality.corruptions import AUD, day, update
+from tests.quality.world import LOOKBACK_DAYS, REFERENCE_DAY
+
+HISTORY = "checks.active_users_history"
+CONSISTENCY = "checks.dau_consistency"
+
+
+def _value(path: Path, sql: str) -> object:
+    with duckdb.connect(str(path), read_only=True) as con:
+        row = con.execute(sql).fetchone()
+    return row[0] if row else None
+
+
+# ---- the lookback window: which published days must not move on a nightly run
+
+
+@pytest.mark.parametrize(
+    ("offset", "must_hold"),
+    [
+        # The nightly build recomputes days > last day - lookback (dbt macro recompute_day_filter):
+        # with the last day D and lookback 3 that is D-2..D; D-3 and older are final.
+        (LOOKBACK_DAYS, True),
+        (LOOKBACK_DAYS - 1, False),
+        (0, False),
+    ],
+)
+def test_history_rule_covers_exactly_the_days_outside_the_lookback(
+    candidate: Candidate, offset: int, must_hold: bool
+) -> None:
+    candidate.corrupt([update(AUD, "dau = dau + 1", f"date_day = {day(offset)}")])
+    result = run_gate(candidate.settings, config=config_for(HISTORY))
+    assert result.failed(HISTORY) == (["dau_unchanged"] if must_hold else [])
+
+
+def test_history_rule_names_the_changed_day(candidate: Candidate) -> None:
+    candidate.corrupt([update(AUD, "mau = mau + 2", f"date_day = {day(10)}")])
+    result = run_gate(candidate.settings, config=config_for(HISTORY))
+    (failure,) = result.failures
+    assert failure.expectation == "mau_unchanged"
+    assert f"date_day={REFERENCE_DAY.replace(day=REFERENCE_DAY.day - 10)}" in failure.detail
+
+
+def test_explicit_backfill_may_rewrite_history(candidate: Candidate) -> None:
+    candidate.corrupt([update(AUD, "dau = dau + 1", f"date_day = {day(10)}")])
+    result = run_gate(candidate.settings, backfill=True, config=config_for(HISTORY))
+    assert result.passed
+    assert [(s.dataset, s.expectation) for s in result.skipped] == [(HISTORY, None)]
+    assert "nightly run" in result.skipped[0].reason
+
+
+def test_history_rule_waits_for_a_first_publication(tmp_path: Path, clean_warehouse: Path) -> None:
+    settings = make_settings(tmp_path / "home", tmp_path / "candidate.duckdb")
+    shutil.copyfile(clean_warehouse, settings.warehouse)
+    result = run_gate(settings, config=config_for(HISTORY))
+    assert result.passed
+    assert [(s.dataset, s.reason) for s in result.skipped] == [
+        (HISTORY, "skipped: needs a published snapshot (none yet)")
+    ]
+
+
+# ---- DAU recomputed from the single active-user model: on the days the build recomputed
+
+
+def _drop_one_active_user(offset: int) -> list[str]:
+    return [
+        f"delete from intermediate.int_active_users_daily where date_day = {day(offset)} and user_id = "
+        "(select min(active.user_id) from intermediate.int_active_users_daily as active "
+        f"where active.date_day = {day(offset)})"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("backfill", "backfill_range", "fails"),
+    [
+        (False, None, False),  # nightly: day D-10 was not recomputed, a drift there is expected
+        (True, None, True),  # a backfill without bounds recomputed every day
+        (True, (10, 8), True),  # bounds around the day
+        (True, (5, 4), False),  # bounds elsewhere: only those days and the lookback window are compared
+    ],
+)
+def test_model_consistency_covers_the_recomputed_days(
+    candidate: Candidate, backfill: bool, backfill_range: tuple[int, int] | None, fails: bool
+) -> None:
+    candidate.corrupt(_drop_one_active_user(10))
+    bounds = (
+        None
+        if backfill_range is None
+        else tuple(REFERENCE_DAY.replace(day=REFERENCE_DAY.day - n) for n in backfill_range)
+    )
+    result = run_gate(
+        candidate.settings, backfill=backfill, config=config_for(CONSISTENCY, backfill_range=bounds)
+    )
+    assert result.failed(CONSISTENCY) == (["mart_matches_active_user_model"] if fails else [])
+
+
+def test_semantic_layer_failure_is_a_named_failure(candidate: Candidate) -> None:
+    """Without a dbt build there is no semantic manifest: the cross-check fails, it is not skipped."""
+    result = run_gate(candidate.settings, config=config_for(CONSISTENCY, semantic_layer=True))
+    assert [(f.dataset, f.expectation) for f in result.failures] == [
+        (CONSISTENCY, "mart_matches_semantic_layer")
+    ]
+    assert "semantic layer query failed" in result.failures[0].detail
+    assert "semantic_manifest.json" in result.failures[0].detail
+
+
+# ---- missing inputs
+
+
+def test_missing_mart_is_a_failure_and_missing_audit_is_skipped(candidate: Candidate) -> None:
+    candidate.corrupt(["drop table marts.metrics_support_weekly", "drop table audit.metric_findings"])
+    result = run_gate(
+        candidate.settings,
+        config=config_for(
+            "marts.metrics_support_weekly", "audit.metric_findings", "marts.metrics_support_daily"
+        ),
+    )
+    assert [(f.dataset, f.expectation) for f in result.failures] == [
+        ("marts.metrics_support_weekly", DATASET_QUERY)
+    ]
+    assert "metrics_support_weekly" in result.failures[0].detail
+    assert [(s.dataset, s.reason) for s in result.skipped] == [
+        ("audit.metric_findings", "skipped: audit.metric_findings not built yet")
+    ]
+    assert set(result.rows) == {"marts.metrics_support_daily"}
+
+
+def test_missing_candidate_fails_the_gate(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "home", tmp_path / "no-such-warehouse.duckdb")
+    result = run_gate(settings, config=config_for())
+    assert not result.passed
+    assert [(f.dataset, f.expectation) for f in result.failures] == [("candidate", DATASET_QUERY)]
+    assert "candidate warehouse not found" in result.failures[0].detail
+
+
+# ---- the failure message, the report, Data Docs
+
+
+def test_gate_failed_names_dataset_expectation_and_row(candidate: Candidate) -> None:
+    candidate.corrupt([update(AUD, "dau = wau + 1, stickiness = (wau + 1.0) / mau", "mau > wau")])
+    corrupted_day = _value(candidate.path, f"select date_day from {AUD} where dau > wau")
+    result = run_gate(candidate.settings, config=config_for(AUD))
+    with pytest.raises(GateFailed) as error:
+        result.raise_for_failures()
+    message = str(error.value)
+    assert message.startswith(
+        "quality gate failed: 1 expectation(s) in 1 dataset(s) (marts.metrics_active_users_daily)"
+    )
+    assert "marts.metrics_active_users_daily: dau_not_above_wau: dau <= wau" in message
+    assert f"1 of {REFERENCE_DAY.day + 11} row(s) unexpected" in message  # 42 days in the fixture
+    assert f"date_day={corrupted_day}" in message
+    assert error.value.failures == result.failures
+
+
+def test_report_records_the_decision(candidate: Candidate) -> None:
+    candidate.corrupt([update(AUD, "wau = mau + 1", f"date_day = {day(5)}")])
+    result = run_gate(candidate.settings, config=config_for(AUD))
+    report = json.loads(gate_report_path(candidate.settings).read_text())
+    assert report["passed"] is False
+    assert report["run_id"] == result.run_id
+    assert [(f["dataset"], f["expectation"]) for f in report["failures"]] == [(AUD, "wau_not_above_mau")]
+    assert report["params"]["reference_day"] == REFERENCE_DAY.isoformat()
+    assert report["params"]["lookback_days"] == LOOKBACK_DAYS
+
+
+def test_data_docs_keep_the_history_outside_the_repo(tmp_path: Path, clean_warehouse: Path) -> None:
+    settings = make_settings(tmp_path / "home", tmp_path / "candidate.duckdb")
+    shutil.copyfile(clean_warehouse, settings.warehouse)
+    repo_files = sorted(p.name for p in EXPECTATIONS_DIR.iterdir())
+    first = run_gate(settings, config=config_for(AUD, data_docs=True))
+    shutil.copyfile(clean_warehouse, settings.warehouse)
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute(update(AUD, "dau = -1, stickiness = -1.0 / mau", f"date_day = {day(5)}"))
+    second = run_gate(settings, config=config_for(AUD, data_docs=True))
+    assert first.passed and not second.passed
+    index = data_docs_dir(settings) / "index.html"
+    assert first.data_docs == second.data_docs == index
+    html = index.read_text()
+    assert first.run_id in html and second.run_id in html  # both runs are listed: the history
+    results = list((settings.home / "gx" / "uncommitted" / "validations").rglob("*.json"))
+    assert len(results) == 2
+    assert sorted(p.name for p in EXPECTATIONS_DIR.iterdir()) == repo_files
+
+
+# ---- write-audit-publish
+
+
+def test_failed_gate_keeps_readers_on_the_last_good_version(candidate: Candidate) -> None:
+    settings: Settings = candidate.settings
+    before = sha256(settings.published_snapshot)
+    published_dau = published_value(settings, f"select dau from {AUD} where date_day = {day(1)}")
+    candidate.corrupt(
+        [
+            update(
+                AUD, "dau = dau + 5, wau = wau + 5, mau = mau + 5, stickiness = null", f"date_day = {day(1)}"
+            )
+        ]
+    )
+
+    failed = gate_then_publish(settings, config=config_for())
+    assert not failed.passed
+    assert sha256(settings.published_snapshot) == before
+    assert published_value(settings, f"select dau from {AUD} where date_day = {day(1)}") == published_dau
+    assert _value(candidate.path, f"select dau from {AUD} where date_day = {day(1)}") == published_dau + 5
+
+    # The fixed build passes and replaces what readers see.
+    version = published_value(settings, "select max(version) from analytics._publication")
+    candidate.corrupt(
+        [
+            update(
+                AUD,
+                "dau = dau - 5, wau = wau - 5, mau = mau - 5, stickiness = (dau - 5.0) / (mau - 5)",
+                f"date_day = {day(1)}",
+            )
+        ]
+    )
+    fixed = gate_then_publish(replace(settings), config=config_for())
+    assert fixed.passed, fixed.summary()
+    assert published_value(settings, "select max(version) from analytics._publication") == version + 1
+
+
+# ---- GX's logging noise (STACK.md gotcha 9)
+
+_IMPORT_WITH_INFO_LOGGING = """
+import logging, sys
+logging.basicConfig(level=logging.INFO, format="%(name)s|%(message)s")
+if sys.argv[1] == "gate":
+    from insights.quality.gx_runner import GxRunner
+    from pathlib import Path
+    GxRunner(Path(sys.argv[2]), Path(sys.argv[2]) / "docs")
+else:
+    import great_expectations
+"""
+
+
+@pytest.mark.slow
+def test_gate_silences_great_expectations_logging(tmp_path: Path) -> None:
+    """Imported as the gate does it, GX logs nothing at INFO; imported plainly, it logs hundreds of lines."""
+    runs = {
+        mode: subprocess.Popen(
+            [sys.executable, "-c", _IMPORT_WITH_INFO_LOGGING, mode, str(tmp_path / mode)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for mode in ("gate", "plain")
+    }
+    gx_lines = {}
+    for mode, process in runs.items():
+        _, stderr = process.communicate(timeout=300)
+        assert process.returncode == 0, stderr[-2000:]
+        gx_lines[mode] = [line for line in stderr.splitlines() if line.startswith("great_expectations")]
+    assert len(gx_lines["plain"]) > 100  # the noise is real: the check below can fail
+    assert gx_lines["gate"] == []

@@ -1,0 +1,120 @@
+"""Every VoC data test can fail: corrupt the built marts, run `dbt test`, see each check fire.
+
+The session's DuckDB warehouse is backed up, each mart is damaged in one specific way, the data
+tests of the VoC marts and the singular tests of tests/voc run once, and the warehouse is
+restored. Before the damage the same tests passed (the build ran them).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from insights.warehouse import connect
+from insights.warehouse.dbt import run_dbt
+
+from .conftest import VocWarehouse, log
+
+pytestmark = pytest.mark.slow
+
+# (damage, the tests that must fail because of it: prefixes of dbt test unique ids)
+# Raw records that are older copies of existing ones (so no mart changes) but mistyped: a
+# string generated_timestamp, an object for answers. Staging's casts would survive them; the
+# raw check must not.
+BAD_TICKET = (
+    '{"id": 110, "status": "new", "created_at": "2026-10-12T16:00:00Z", "updated_at": "2026-10-12T15:00:00Z",'
+    ' "generated_timestamp": "1791817200", "tags": []}'
+)
+BAD_RESPONSE = '{"response_id": "r9", "landed_at": "2026-10-03T11:00:00Z", "submitted_at": null, "answers": {}}'
+
+FAULTS: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "insert into raw.zendesk_tickets (payload, dt, _file, _line, _loaded_at)"
+        f" values ('{BAD_TICKET}', date '2026-10-12', 'zendesk/tickets/dt=2026-10-12/part-00007.jsonl.gz', 1, now())",
+        ("test.insights.voc_raw_records_well_typed",),
+    ),
+    (
+        "insert into raw.typeform_responses (payload, dt, form_id, _file, _line, _loaded_at)"
+        f" values ('{BAD_RESPONSE}', date '2026-10-03', 'nps01', 'typeform/responses/x.jsonl.gz', 2, now())",
+        ("test.insights.voc_raw_records_well_typed",),
+    ),
+    (
+        "update marts.metrics_nps_monthly set promoters = promoters + 1"
+        " where segment = 'all' and month_start = date '2026-09-01'",
+        ("test.insights.voc_nps_monthly_adds_up",),
+    ),
+    (
+        "update marts.metrics_nps_monthly set nps = 150 where segment = 'pro' and month_start = date '2026-10-01'",
+        ("test.insights.voc_between_metrics_nps_monthly_nps",),
+    ),
+    (
+        "delete from marts.metrics_support_daily where date_day = date '2026-10-05'",
+        (
+            "test.insights.voc_support_daily_reconciles",
+            "test.insights.voc_gap_free_series_metrics_support_daily_date_day",
+        ),
+    ),
+    (
+        "delete from marts.metrics_support_weekly where week_start = date '2026-09-28'",
+        ("test.insights.voc_gap_free_series_metrics_support_weekly_week_start",),
+    ),
+    (
+        "update marts.metrics_csat_monthly set csat = 1.5 where month_start = date '2026-10-01'",
+        ("test.insights.voc_between_metrics_csat_monthly_csat",),
+    ),
+    (
+        "insert into marts.metrics_feedback_by_team_weekly"
+        " select week_start, team, feedback_received, feedback_resolved"
+        " from marts.metrics_feedback_by_team_weekly where team = 'collab' and week_start = date '2026-09-21'",
+        (
+            "test.insights.voc_unique_combination_metrics_feedback_by_team_weekly",
+            "test.insights.voc_feedback_weekly_reconciles",
+        ),
+    ),
+    (
+        "update marts.metrics_feedback_unrouted_weekly set unrouted_share = -0.5 where week_start = date '2026-10-12'",
+        ("test.insights.voc_between_metrics_feedback_unrouted_weekly_unrouted_share",),
+    ),
+]
+
+
+def test_each_voc_data_test_catches_its_fault(voc_duckdb: VocWarehouse) -> None:
+    settings = voc_duckdb.settings
+    passed_in_build = {n.unique_id for n in voc_duckdb.result.dbt.nodes if n.status == "pass"}
+    for _sql, tests in FAULTS:
+        for prefix in tests:
+            assert any(uid.startswith(prefix) for uid in passed_in_build), f"{prefix} did not pass in the build"
+
+    backup = settings.warehouse.with_suffix(".backup")
+    shutil.copy(settings.warehouse, backup)
+    try:
+        with connect(settings, "duckdb") as con:
+            for sql, _tests in FAULTS:
+                assert con.execute(sql).fetchall() != [(0,)], f"the damage changed nothing: {sql}"
+        result = run_dbt(
+            ["test", "--select", "path:models/marts/voc path:tests/voc", "--exclude-resource-type", "unit_test"],
+            settings,
+            log=log,
+            check=False,
+        )
+        with connect(settings, "duckdb") as con:
+            bad_records = con.execute(
+                "select source_file, source_line, field from dbt_test__audit.voc_raw_records_well_typed"
+            ).fetchall()
+    finally:
+        shutil.move(backup, settings.warehouse)
+
+    failed = {n.unique_id for n in result.failed}
+    errors = [n.unique_id for n in result.nodes if n.status == "error"]
+    assert not errors, f"checks crashed instead of failing: {errors}"
+    for sql, tests in FAULTS:
+        for prefix in tests:
+            assert any(uid.startswith(prefix) for uid in failed), f"{prefix} did not catch: {sql}"
+    # the raw check names the file, line and field of each bad record
+    assert sorted(bad_records) == [
+        ("typeform/responses/x.jsonl.gz", 2, "answers"),
+        ("zendesk/tickets/dt=2026-10-12/part-00007.jsonl.gz", 1, "generated_timestamp"),
+    ]
+    ran = {n.unique_id for n in result.nodes}
+    assert len(ran) > len(failed), "the undamaged checks must still pass"
