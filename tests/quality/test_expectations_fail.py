@@ -20,6 +20,7 @@ def test_every_expectation_has_a_failing_case() -> None:
     assert covered - declared == set(), "cases naming expectations that no suite declares"
 
 
+@pytest.mark.slow
 def test_clean_copy_passes_every_suite(candidate: Candidate) -> None:
     """The baseline of every case below: the uncorrupted fixture passes the whole gate (history included)."""
     result = gate_then_publish(candidate.settings, config=config_for())

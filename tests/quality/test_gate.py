@@ -209,6 +209,7 @@ def test_data_docs_keep_the_history_outside_the_repo(tmp_path: Path, clean_wareh
 # ---- write-audit-publish
 
 
+@pytest.mark.slow
 def test_failed_gate_keeps_readers_on_the_last_good_version(candidate: Candidate) -> None:
     settings: Settings = candidate.settings
     before = sha256(settings.published_snapshot)

@@ -1,4 +1,3 @@
-{{ config(materialized='table', schema='semantic') }}
 -- The day spine MetricFlow needs (cumulative windows, gap filling): every day of 2020-2039.
 -- Static so it never depends on what is loaded; 7,305 rows.
 select spine.date_day
