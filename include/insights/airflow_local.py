@@ -30,6 +30,7 @@ def airflow_env(settings: Settings) -> dict[str, str]:
     env.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
     env.setdefault("INSIGHTS_HOME", str(settings.home))
     env.setdefault("DO_NOT_TRACK", "1")
+    env.setdefault("INSIGHTS_RETRY_DELAY_SECONDS", "5")  # `dags test` really sleeps between retries
     return env
 
 

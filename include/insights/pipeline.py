@@ -6,8 +6,10 @@ and is tested without a scheduler. Nothing here imports Airflow.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import logging
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -28,8 +30,6 @@ log = logging.getLogger(__name__)
 # Later stages of the nightly run; each lands as its own module. `missing_stages()` lets the
 # demo say plainly which are not there yet instead of failing.
 OPTIONAL_STAGES = {
-    "quality gate": "insights.quality",
-    "publication": "insights.publish",
     "hygiene audit": "insights.hygiene",
 }
 
@@ -109,7 +109,58 @@ def dbt_build_layer(layer: str, settings: Settings | None = None) -> None:
         raise ValueError(f"unknown dbt layer {layer!r}; expected one of {', '.join(DBT_LAYER_SELECTORS)}")
     settings = settings or load_settings()
     with warehouse_lock(settings):
-        run_dbt(["build", "--select", DBT_LAYER_SELECTORS[layer]], settings, log=log)
+        # buildable: a test runs in the first layer where all its parents are built or upstream, so a
+        # test spanning layers (a mart reconciled against staging) never runs against a stale table.
+        run_dbt(["build", "--select", DBT_LAYER_SELECTORS[layer], "--indirect-selection", "buildable"],
+                settings, log=log)
+
+
+def quality_gate(settings: Settings | None = None, *, backfill: bool = False) -> Any:
+    """Validate the candidate build; raise GateFailed (naming expectations and datasets) on failure.
+
+    The candidate (the warehouse) stays as built for inspection; nothing is published.
+    """
+    from insights.quality import run_gate
+
+    settings = settings or load_settings()
+    result = run_gate(settings, backfill=backfill, log=log)
+    result.raise_for_failures()
+    return result
+
+
+def serving_settings(settings: Settings) -> Settings:
+    """Skip the Postgres publication, with a warning, when the *default* serving DSN has no server
+    (a laptop without Postgres); an explicitly configured DSN must work."""
+    if os.environ.get("INSIGHTS_SERVING_DSN") or settings.serving_dsn is None:
+        return settings
+    try:
+        import psycopg2
+
+        psycopg2.connect(settings.serving_dsn, connect_timeout=3).close()
+    except psycopg2.Error as exc:
+        log.warning("no Postgres at the default serving DSN (%s): publishing the DuckDB snapshot only; "
+                    "set INSIGHTS_SERVING_DSN to publish to Postgres", str(exc).strip().splitlines()[0])
+        return dataclasses.replace(settings, serving_dsn=None)
+    return settings
+
+
+def publish_marts(settings: Settings | None = None) -> Any:
+    """Publish the governed marts (after the gate passed), then regenerate the KPI catalog."""
+    from insights.catalog import build_catalog
+    from insights.publish import publish
+    from insights.warehouse import dbt_paths
+
+    settings = serving_settings(settings or load_settings())
+    result = publish(settings, log=log)
+    catalog = build_catalog(settings, dbt_paths(settings, "duckdb")[0])
+    log.info("published version %s (%d tables); KPI catalog at %s", result.version, len(result.tables), catalog)
+    return result
+
+
+def hygiene_audit(reference_day: date, settings: Settings | None = None) -> Any:
+    from insights.hygiene import run_audit
+
+    return run_audit(settings or load_settings(), reference_day, log=log)
 
 
 @dataclass
@@ -118,6 +169,9 @@ class BackfillResult:
     last_day: date
     extracts: dict[str, list[ExtractResult]] = field(default_factory=dict)
     build: Any = None
+    gate: Any = None
+    publication: Any = None
+    audit: Any = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
     def landed(self, source: str) -> int:
@@ -152,6 +206,11 @@ def backfill(first_day: date, last_day: date, settings: Settings | None = None,
 
     _timed(result, "extract", extract_all)
     result.build = _timed(result, "warehouse", lambda: build_warehouse(settings, start=first_day, end=last_day))
+    if "hygiene audit" not in missing_stages():
+        # Audit models are part of the candidate the gate sees; the reference day is the range's last day.
+        result.audit = _timed(result, "hygiene audit", lambda: hygiene_audit(last_day, settings))
+    result.gate = _timed(result, "quality gate", lambda: quality_gate(settings, backfill=True))
+    result.publication = _timed(result, "publish", lambda: publish_marts(settings))
     for stage in missing_stages():
         log.warning("stage %s: not built yet, skipped", stage)
     return result

@@ -65,12 +65,21 @@ class ProductArea:
 
 
 @dataclass(frozen=True)
+class BarometerInvitee:
+    """A PM invited to an edition of the product barometer (barometer_invitees.csv)."""
+
+    edition: str
+    pm_email: str
+
+
+@dataclass(frozen=True)
 class Workspace:
     config_dir: Path
     tracking_plan: TrackingPlan
     product_areas: tuple[ProductArea, ...]
     area_keywords: tuple[tuple[str, str], ...]
     settings: dict[str, Any] = field(default_factory=dict)
+    barometer_invitees: tuple[BarometerInvitee, ...] = ()
 
     def dbt_vars(self) -> dict[str, Any]:
         """Settings as dbt vars (the names metrics.md uses)."""
@@ -188,6 +197,31 @@ def load_settings_file(path: Path) -> dict[str, Any]:
     return settings
 
 
+BAROMETER_INVITEES_FILE = "barometer_invitees.csv"
+_EDITION = re.compile(r"^[0-9]{4}-H[12]$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def load_barometer_invitees(path: Path) -> tuple[BarometerInvitee, ...]:
+    """The PMs invited to each barometer edition; optional file (absent: nobody is invited)."""
+    if not path.is_file():
+        return ()
+    rows = _read_csv(path, ("edition", "pm_email"))
+    invitees: list[BarometerInvitee] = []
+    seen: set[tuple[str, str]] = set()
+    for line_no, row in enumerate(rows, start=2):
+        edition, email = row["edition"], row["pm_email"].lower()
+        if not _EDITION.match(edition):
+            raise _fail(path, f"line {line_no}, field 'edition'", f"{edition!r} is not an edition like 2026-H1")
+        if not _EMAIL.match(email):
+            raise _fail(path, f"line {line_no}, field 'pm_email'", f"{row['pm_email']!r} is not an email address")
+        if (edition, email) in seen:
+            raise _fail(path, f"line {line_no}", f"{email} is listed twice for edition {edition}")
+        seen.add((edition, email))
+        invitees.append(BarometerInvitee(edition, email))
+    return tuple(invitees)
+
+
 def load_workspace(config_dir: Path) -> Workspace:
     config_dir = Path(config_dir)
     plan = load_tracking_plan(config_dir / "tracking_plan.yml")
@@ -200,4 +234,5 @@ def load_workspace(config_dir: Path) -> Workspace:
         product_areas=tuple(ProductArea(**row) for row in areas),
         area_keywords=tuple((row["area"], row["keyword"]) for row in keywords),
         settings=settings,
+        barometer_invitees=load_barometer_invitees(config_dir / BAROMETER_INVITEES_FILE),
     )

@@ -7,7 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
-from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -24,7 +24,7 @@ from tests.quality.conftest import (
     sha256,
 )
 from tests.quality.corruptions import AUD, day, update
-from tests.quality.world import LOOKBACK_DAYS, REFERENCE_DAY
+from tests.quality.world import DAYS, LOOKBACK_DAYS, REFERENCE_DAY
 
 HISTORY = "checks.active_users_history"
 CONSISTENCY = "checks.dau_consistency"
@@ -62,7 +62,7 @@ def test_history_rule_names_the_changed_day(candidate: Candidate) -> None:
     result = run_gate(candidate.settings, config=config_for(HISTORY))
     (failure,) = result.failures
     assert failure.expectation == "mau_unchanged"
-    assert f"date_day={REFERENCE_DAY.replace(day=REFERENCE_DAY.day - 10)}" in failure.detail
+    assert f"date_day={REFERENCE_DAY - timedelta(days=10)}" in failure.detail
 
 
 def test_explicit_backfill_may_rewrite_history(candidate: Candidate) -> None:
@@ -110,7 +110,7 @@ def test_model_consistency_covers_the_recomputed_days(
     bounds = (
         None
         if backfill_range is None
-        else tuple(REFERENCE_DAY.replace(day=REFERENCE_DAY.day - n) for n in backfill_range)
+        else tuple(REFERENCE_DAY - timedelta(days=n) for n in backfill_range)
     )
     result = run_gate(
         candidate.settings, backfill=backfill, config=config_for(CONSISTENCY, backfill_range=bounds)
@@ -171,7 +171,7 @@ def test_gate_failed_names_dataset_expectation_and_row(candidate: Candidate) -> 
         "quality gate failed: 1 expectation(s) in 1 dataset(s) (marts.metrics_active_users_daily)"
     )
     assert "marts.metrics_active_users_daily: dau_not_above_wau: dau <= wau" in message
-    assert f"1 of {REFERENCE_DAY.day + 11} row(s) unexpected" in message  # 42 days in the fixture
+    assert f"1 of {DAYS} row(s) unexpected" in message
     assert f"date_day={corrupted_day}" in message
     assert error.value.failures == result.failures
 
@@ -239,7 +239,7 @@ def test_failed_gate_keeps_readers_on_the_last_good_version(candidate: Candidate
             )
         ]
     )
-    fixed = gate_then_publish(replace(settings), config=config_for())
+    fixed = gate_then_publish(settings, config=config_for())
     assert fixed.passed, fixed.summary()
     assert published_value(settings, "select max(version) from analytics._publication") == version + 1
 

@@ -85,6 +85,7 @@ def workspace_rows(workspace: Workspace) -> dict[str, list[tuple[Any, ...]]]:
         "ws_tracking_plan_meta": [(plan.naming_rule,)],
         "ws_product_areas": [(a.area, a.team, a.pm) for a in workspace.product_areas],
         "ws_product_area_keywords": [(area, keyword) for area, keyword in workspace.area_keywords],
+        "ws_barometer_invitees": [(i.edition, i.pm_email) for i in workspace.barometer_invitees],
     }
 
 

@@ -68,6 +68,7 @@ WORKSPACE_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "ws_tracking_plan_meta": (("naming_rule", "text"),),
     "ws_product_areas": (("area", "text"), ("team", "text"), ("pm", "text")),
     "ws_product_area_keywords": (("area", "text"), ("keyword", "text")),
+    "ws_barometer_invitees": (("edition", "text"), ("pm_email", "text")),
 }
 
 

@@ -1,0 +1,44 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        full_refresh=false,
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where reference_date in (select ref_window.reference_date from {{ ref('int_audit__reference_window') }} as ref_window){% endif %}",
+    )
+}}
+-- Volume share (metrics.md section 7): each event type's share of all valid events of the
+-- hygiene window, what the analytics bill is made of. Kept per reference day: an audit run
+-- replaces the rows of its own reference day only (pre-hook), so earlier days stay for trends;
+-- full_refresh is off for the same reason.
+with volumes as (
+    select
+        events.reference_date,
+        events.event_type,
+        count(*) as events_in_window
+    from {{ ref('int_audit__window_events') }} as events
+    group by
+        events.reference_date,
+        events.event_type
+),
+
+totals as (
+    select
+        volumes.reference_date,
+        sum(volumes.events_in_window) as all_events
+    from volumes
+    group by volumes.reference_date
+)
+
+select
+    cast(volumes.reference_date as date) as reference_date,
+    cast(volumes.event_type as text) as event_type,
+    cast(coalesce(plan.status, 'unplanned') as text) as plan_status,
+    cast(plan.owner as text) as owner,
+    cast(volumes.events_in_window as bigint) as events_in_window,
+    cast(cast(volumes.events_in_window as double precision) / totals.all_events as double precision) as volume_share
+from volumes
+inner join totals
+    on volumes.reference_date = totals.reference_date
+left join {{ ref('stg_workspace__tracking_plan_events') }} as plan
+    on volumes.event_type = plan.event_type
