@@ -9,11 +9,14 @@ duration of the block, and yields settings pointing the simulated sources at it.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import os
+import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from insights.settings import SOURCES, Settings, SourceEndpoint
@@ -56,6 +59,7 @@ def limits_from_env() -> Limits:
 
 def bundled_world(settings: Settings) -> World:
     """The world the bundled simulator serves: the replay folder, else the generated world."""
+    import insights.simulator as simulator_package
     from insights.simulator import generate_world, load_replay
     from insights.workspace import load_workspace
 
@@ -63,9 +67,26 @@ def bundled_world(settings: Settings) -> World:
         log.info("simulator: replaying %s", settings.replay_dir)
         return load_replay(settings.replay_dir)
     config = world_config_from_env()
+    workspace = load_workspace(settings.config_dir)
+    # The world is a pure function of its config and the workspace: cache it, so each Airflow task
+    # that starts a simulator does not pay the generation again.
+    digest = hashlib.sha256(repr((config, workspace)).encode())
+    for source in sorted(Path(simulator_package.__file__).parent.glob("*.py")):  # generator changes
+        digest.update(source.read_bytes())
+    key = digest.hexdigest()[:16]
+    cache = settings.home / "simulator" / f"world-{key}.pickle"
+    if cache.is_file():
+        with cache.open("rb") as handle:
+            return pickle.load(handle)
     log.info("simulator: generating world (seed %s, %s users, %s days from %s)",
              config.seed, config.users, config.days, config.start)
-    return generate_world(config, load_workspace(settings.config_dir))
+    world = generate_world(config, workspace)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(f".tmp{os.getpid()}")
+    with tmp.open("wb") as handle:
+        pickle.dump(world, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, cache)
+    return world
 
 
 @contextmanager

@@ -102,6 +102,33 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_gate(args: argparse.Namespace, settings: Settings) -> int:
+    from insights.pipeline import quality_gate
+
+    result = quality_gate(settings, backfill=args.backfill)
+    print(f"quality gate passed; Data Docs: {result.data_docs}")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
+    from insights.pipeline import publish_marts
+
+    result = publish_marts(settings)
+    print(f"published version {result.version}: {len(result.tables)} tables to {result.snapshot}"
+          + (f" and schema {result.serving_schema} on {result.postgres}" if result.postgres else ""))
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    from insights.hygiene import audit_summary
+    from insights.pipeline import hygiene_audit
+
+    day = args.date or datetime.now(UTC).date() - timedelta(days=1)
+    hygiene_audit(day, settings)
+    print(audit_summary(settings, day))
+    return 0
+
+
 def cmd_kpis(args: argparse.Namespace, settings: Settings) -> int:
     from insights.kpi_summary import kpi_summary
 
@@ -155,6 +182,17 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--full-refresh", action="store_true")
     build.add_argument("--select", help="dbt selection")
     build.set_defaults(func=cmd_build)
+
+    gate = sub.add_parser("gate", help="run the quality gate on the candidate warehouse")
+    gate.add_argument("--backfill", action="store_true", help="allow days older than the lookback to change")
+    gate.set_defaults(func=cmd_gate)
+
+    publish = sub.add_parser("publish", help="publish the governed marts (run after the gate passed)")
+    publish.set_defaults(func=cmd_publish)
+
+    audit = sub.add_parser("audit", help="tracker and metric hygiene audit for a reference day, with a summary")
+    audit.add_argument("--date", type=_day, help="reference day (default: yesterday, UTC)")
+    audit.set_defaults(func=cmd_audit)
 
     kpis = sub.add_parser("kpis", help="print the KPI summary from the marts")
     kpis.set_defaults(func=cmd_kpis)

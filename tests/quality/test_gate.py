@@ -108,9 +108,7 @@ def test_model_consistency_covers_the_recomputed_days(
 ) -> None:
     candidate.corrupt(_drop_one_active_user(10))
     bounds = (
-        None
-        if backfill_range is None
-        else tuple(REFERENCE_DAY - timedelta(days=n) for n in backfill_range)
+        None if backfill_range is None else tuple(REFERENCE_DAY - timedelta(days=n) for n in backfill_range)
     )
     result = run_gate(
         candidate.settings, backfill=backfill, config=config_for(CONSISTENCY, backfill_range=bounds)
@@ -131,7 +129,7 @@ def test_semantic_layer_failure_is_a_named_failure(candidate: Candidate) -> None
 # ---- missing inputs
 
 
-def test_missing_mart_is_a_failure_and_missing_audit_is_skipped(candidate: Candidate) -> None:
+def test_missing_mart_is_a_failure(candidate: Candidate) -> None:
     candidate.corrupt(["drop table marts.metrics_support_weekly", "drop table audit.metric_findings"])
     result = run_gate(
         candidate.settings,
@@ -140,12 +138,11 @@ def test_missing_mart_is_a_failure_and_missing_audit_is_skipped(candidate: Candi
         ),
     )
     assert [(f.dataset, f.expectation) for f in result.failures] == [
-        ("marts.metrics_support_weekly", DATASET_QUERY)
+        ("marts.metrics_support_weekly", DATASET_QUERY),
+        ("audit.metric_findings", DATASET_QUERY),
     ]
     assert "metrics_support_weekly" in result.failures[0].detail
-    assert [(s.dataset, s.reason) for s in result.skipped] == [
-        ("audit.metric_findings", "skipped: audit.metric_findings not built yet")
-    ]
+    assert "metric_findings" in result.failures[1].detail
     assert set(result.rows) == {"marts.metrics_support_daily"}
 
 

@@ -28,16 +28,15 @@
     {%- set path = "'$.\"' || properties.property_name || '\"'" %}
     {%- set value_text = "json_extract_string(events.event_properties, " ~ path ~ ")" %}
     {%- set value_type -%}
-        case json_type(events.event_properties, {{ path }})
-            when 'VARCHAR' then 'string'
-            when 'BOOLEAN' then 'boolean'
-            when 'NULL' then 'null'
-            when 'OBJECT' then 'object'
-            when 'ARRAY' then 'array'
-            when 'BIGINT' then 'integer'
-            when 'UBIGINT' then 'integer'
-            when 'HUGEINT' then 'integer'
-            when 'DOUBLE' then
+        case
+            when json_type(events.event_properties, {{ path }}) is null then null
+            when json_type(events.event_properties, {{ path }}) = 'VARCHAR' then 'string'
+            when json_type(events.event_properties, {{ path }}) = 'BOOLEAN' then 'boolean'
+            when json_type(events.event_properties, {{ path }}) = 'NULL' then 'null'
+            when json_type(events.event_properties, {{ path }}) = 'OBJECT' then 'object'
+            when json_type(events.event_properties, {{ path }}) = 'ARRAY' then 'array'
+            when json_type(events.event_properties, {{ path }}) in ('BIGINT', 'UBIGINT', 'HUGEINT') then 'integer'
+            when json_type(events.event_properties, {{ path }}) = 'DOUBLE' then
                 case when cast(json_extract(events.event_properties, {{ path }}) as double)
                           = floor(cast(json_extract(events.event_properties, {{ path }}) as double))
                      then 'integer' else 'number' end

@@ -10,6 +10,7 @@ select
     cast(models.model_name as text) as model_name,
     cast(models.resource_path as text) as resource_path,
     cast(models.layer as text) as layer,
+    cast(models.owner as text) as owner,
     cast(models.counts_distinct_users as boolean) as counts_distinct_users
 from {{ recorded }} as models
 {% else %}
@@ -18,6 +19,7 @@ select
     cast(null as text) as model_name,
     cast(null as text) as resource_path,
     cast(null as text) as layer,
+    cast(null as text) as owner,
     cast(null as boolean) as counts_distinct_users
 where 1 = 0
 {% endif %}

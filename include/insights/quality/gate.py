@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from insights.quality.config import GateConfig
-from insights.quality.datasets import DatasetError, load_frame, newest_raw_day, open_candidate, table_exists
+from insights.quality.datasets import DatasetError, load_frame, newest_raw_day, open_candidate
 from insights.quality.result import Failure, GateResult, Skipped
 from insights.quality.semantic_layer import RELATION, SemanticLayerError, daily_metrics
 from insights.quality.suites import REQUIREMENTS, ExpectationSpec, SuiteSpec, load_suites
@@ -188,11 +188,6 @@ def run_gate(
                 reason = "; ".join(f"needs {REQUIREMENTS[r]}" for r in unmet)
                 skipped.append(Skipped(suite.name, None, f"skipped: {reason}"))
                 log.info("quality gate: %s skipped (%s)", suite.name, reason)
-                continue
-            absent = [t for t in suite.skip_if_missing if not table_exists(con, t)]
-            if absent:
-                skipped.append(Skipped(suite.name, None, f"skipped: {', '.join(absent)} not built yet"))
-                log.warning("quality gate: %s skipped: %s not built yet", suite.name, ", ".join(absent))
                 continue
             expectations = _select_expectations(suite, conditions, semantic_error, failures, skipped)
             if not expectations:

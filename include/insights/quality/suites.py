@@ -7,8 +7,7 @@ A suite file is GX's own suite format (`name`, `expectations` with `type`/`kwarg
   reports, next to the dataset;
 - `meta.dataset` describes the rows validated: `description`, `key` (columns naming a row in
   failure messages), `params` (SQL parameters this suite sets), `requires` (conditions of the
-  run, see REQUIREMENTS), `skip_if_missing` (tables whose absence skips the dataset: models not
-  built yet), `semantic_layer_metrics` (metrics the gate fetches from MetricFlow for the query);
+  run, see REQUIREMENTS), `semantic_layer_metrics` (metrics the gate fetches from MetricFlow for the query);
 - an expectation may carry `meta.requires` too (e.g. the semantic-layer cross-check);
 - `<name>.sql` next to the suite is the DuckDB query that produces the dataset, with `$param`
   placeholders.
@@ -59,7 +58,6 @@ class SuiteSpec:
     key: tuple[str, ...]
     params: dict[str, Any]
     requires: tuple[str, ...]
-    skip_if_missing: tuple[str, ...]
     semantic_layer_metrics: tuple[str, ...]
     expectations: tuple[ExpectationSpec, ...]
     meta: dict[str, Any] = field(default_factory=dict)
@@ -174,9 +172,6 @@ def load_suite(path: Path) -> SuiteSpec:
         key=_string_list(path, "field 'meta.dataset.key'", dataset.get("key")),
         params=dict(params),
         requires=_requirements(path, "field 'meta.dataset.requires'", dataset.get("requires")),
-        skip_if_missing=_string_list(
-            path, "field 'meta.dataset.skip_if_missing'", dataset.get("skip_if_missing")
-        ),
         semantic_layer_metrics=_string_list(
             path, "field 'meta.dataset.semantic_layer_metrics'", dataset.get("semantic_layer_metrics")
         ),
