@@ -115,15 +115,18 @@ def dbt_build_layer(layer: str, settings: Settings | None = None) -> None:
                 settings, log=log)
 
 
-def quality_gate(settings: Settings | None = None, *, backfill: bool = False) -> Any:
+def quality_gate(settings: Settings | None = None, *, backfill_range: tuple[date, date] | None = None,
+                 backfill: bool = False) -> Any:
     """Validate the candidate build; raise GateFailed (naming expectations and datasets) on failure.
 
-    The candidate (the warehouse) stays as built for inspection; nothing is published.
+    The candidate (the warehouse) stays as built for inspection; nothing is published. A backfill
+    may rewrite the days of its range (or any day, with `backfill` and no range).
     """
-    from insights.quality import run_gate
+    from insights.quality import GateConfig, run_gate
 
     settings = settings or load_settings()
-    result = run_gate(settings, backfill=backfill, log=log)
+    config = GateConfig(backfill_range=backfill_range) if backfill_range else None
+    result = run_gate(settings, backfill=backfill or backfill_range is not None, log=log, config=config)
     result.raise_for_failures()
     return result
 
@@ -209,7 +212,8 @@ def backfill(first_day: date, last_day: date, settings: Settings | None = None,
     if "hygiene audit" not in missing_stages():
         # Audit models are part of the candidate the gate sees; the reference day is the range's last day.
         result.audit = _timed(result, "hygiene audit", lambda: hygiene_audit(last_day, settings))
-    result.gate = _timed(result, "quality gate", lambda: quality_gate(settings, backfill=True))
+    result.gate = _timed(result, "quality gate",
+                         lambda: quality_gate(settings, backfill_range=(first_day, last_day)))
     result.publication = _timed(result, "publish", lambda: publish_marts(settings))
     for stage in missing_stages():
         log.warning("stage %s: not built yet, skipped", stage)

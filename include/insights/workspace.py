@@ -211,12 +211,13 @@ def load_barometer_invitees(path: Path) -> tuple[BarometerInvitee, ...]:
     seen: set[tuple[str, str]] = set()
     for line_no, row in enumerate(rows, start=2):
         edition, email = row["edition"], row["pm_email"].lower()
+        where = f"line {line_no}"
         if not _EDITION.match(edition):
-            raise _fail(path, f"line {line_no}, field 'edition'", f"{edition!r} is not an edition like 2026-H1")
+            raise _fail(path, f"{where}, field 'edition'", f"{edition!r} is not an edition like 2026-H1")
         if not _EMAIL.match(email):
-            raise _fail(path, f"line {line_no}, field 'pm_email'", f"{row['pm_email']!r} is not an email address")
+            raise _fail(path, f"{where}, field 'pm_email'", f"{row['pm_email']!r} is not an email address")
         if (edition, email) in seen:
-            raise _fail(path, f"line {line_no}", f"{email} is listed twice for edition {edition}")
+            raise _fail(path, where, f"{email} is listed twice for edition {edition}")
         seen.add((edition, email))
         invitees.append(BarometerInvitee(edition, email))
     return tuple(invitees)

@@ -7,6 +7,7 @@
         pre_hook="{% if is_incremental() %}delete from {{ this }} where reference_date in (select ref_window.reference_date from {{ ref('int_audit__reference_window') }} as ref_window){% endif %}",
     )
 }}
+-- depends_on: {{ ref('int_audit__reference_window') }} (read by the pre-hook)
 -- Valid events per day and event type over the hygiene window of each reference day, planned
 -- or not: the daily trend of unplanned events in the hygiene report. Kept per reference day
 -- like the other audit tables (an audit run replaces its own day's rows only).

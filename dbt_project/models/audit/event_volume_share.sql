@@ -7,6 +7,7 @@
         pre_hook="{% if is_incremental() %}delete from {{ this }} where reference_date in (select ref_window.reference_date from {{ ref('int_audit__reference_window') }} as ref_window){% endif %}",
     )
 }}
+-- depends_on: {{ ref('int_audit__reference_window') }} (read by the pre-hook)
 -- Volume share (metrics.md section 7): each event type's share of all valid events of the
 -- hygiene window, what the analytics bill is made of. Kept per reference day: an audit run
 -- replaces the rows of its own reference day only (pre-hook), so earlier days stay for trends;

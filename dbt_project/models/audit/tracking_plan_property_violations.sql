@@ -7,6 +7,7 @@
         pre_hook="{% if is_incremental() %}delete from {{ this }} where reference_date in (select ref_window.reference_date from {{ ref('int_audit__reference_window') }} as ref_window){% endif %}",
     )
 }}
+-- depends_on: {{ ref('int_audit__reference_window') }} (read by the pre-hook)
 -- Property violations of the hygiene window per (event type, property, kind), with one example
 -- payload each (the event_properties of the violating event with the smallest event key, so the
 -- example is stable). The property_violation rows of tracking_plan_findings summarize these.

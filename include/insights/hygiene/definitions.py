@@ -179,7 +179,9 @@ class _SemanticLayer:
     @staticmethod
     def _model_of(manifest: Mapping[str, Any], semantic_model: Mapping[str, Any]) -> str:
         """Name of the dbt model a semantic model reads (its manifest dependency, else its relation)."""
-        node = next((n for n in manifest["semantic_models"].values() if n.get("name") == semantic_model["name"]), {})
+        node = next(
+            (n for n in manifest["semantic_models"].values() if n.get("name") == semantic_model["name"]), {}
+        )
         parents = [p for p in (node.get("depends_on") or {}).get("nodes", []) if p in manifest["nodes"]]
         if parents:
             return str(manifest["nodes"][parents[0]]["name"])
@@ -188,7 +190,9 @@ class _SemanticLayer:
     def measure(self, reference: Mapping[str, Any], path: str) -> tuple[dict[str, Any], list[MetricMeasure]]:
         name = reference.get("name")
         if name not in self.measures:
-            raise ArtifactError(f"{SEMANTIC_MANIFEST}: {path}: measure {name!r} is defined by no semantic model")
+            raise ArtifactError(
+                f"{SEMANTIC_MANIFEST}: {path}: measure {name!r} is defined by no semantic model"
+            )
         measure, semantic_model, model_name = self.measures[name]
         expr = measure.get("expr") or measure["name"]  # MetricFlow reads the column named like the measure
         resolved = {
@@ -208,10 +212,14 @@ class _SemanticLayer:
 
     def metric(self, name: str, trail: tuple[str, ...] = ()) -> tuple[dict[str, Any], list[MetricMeasure]]:
         if name in trail:
-            raise ArtifactError(f"{SEMANTIC_MANIFEST}: metric {name!r}: circular definition via {' -> '.join(trail)}")
+            raise ArtifactError(
+                f"{SEMANTIC_MANIFEST}: metric {name!r}: circular definition via {' -> '.join(trail)}"
+            )
         if name not in self.metrics:
-            raise ArtifactError(f"{SEMANTIC_MANIFEST}: metric {trail[-1] if trail else name!r}: "
-                                f"input metric {name!r} is not defined")
+            raise ArtifactError(
+                f"{SEMANTIC_MANIFEST}: metric {trail[-1] if trail else name!r}: "
+                f"input metric {name!r} is not defined"
+            )
         metric = self.metrics[name]
         trail = (*trail, name)
         params = dict(metric.get("type_params") or {})
@@ -268,8 +276,14 @@ def _metric_owner(metric: Mapping[str, Any], manifest_metric: Mapping[str, Any] 
 
 
 def _model_code(manifest: Mapping[str, Any], model_name: str) -> tuple[str, list[str]]:
-    node = next((n for n in manifest["nodes"].values() if n.get("resource_type") == "model"
-                 and n.get("name") == model_name), None)
+    node = next(
+        (
+            n
+            for n in manifest["nodes"].values()
+            if n.get("resource_type") == "model" and n.get("name") == model_name
+        ),
+        None,
+    )
     code = (node or {}).get("raw_code") or ""
     return normalize_sql(code), used_vars(code)
 
@@ -327,8 +341,11 @@ def project_models(manifest: Mapping[str, Any]) -> tuple[ProjectModel, ...]:
     """Every model of the project with its layer, owner, distinct-user counting and ancestors."""
     project = (manifest.get("metadata") or {}).get("project_name")
     nodes = manifest["nodes"]
-    models = {uid: n for uid, n in nodes.items() if n.get("resource_type") == "model"
-              and (project is None or n.get("package_name") == project)}
+    models = {
+        uid: n
+        for uid, n in nodes.items()
+        if n.get("resource_type") == "model" and (project is None or n.get("package_name") == project)
+    }
     out = []
     for unique_id, node in sorted(models.items(), key=lambda item: item[1]["name"]):
         fqn = node.get("fqn") or []
@@ -341,8 +358,13 @@ def project_models(manifest: Mapping[str, Any]) -> tuple[ProjectModel, ...]:
                 layer=fqn[1] if len(fqn) > 2 else "",
                 owner=_text_or_none(meta.get("owner")),
                 counts_distinct_users=counts_distinct_users(node.get("raw_code")),
-                ancestors=tuple(sorted(nodes[p]["name"] for p in upstream if p in nodes
-                                       and nodes[p].get("resource_type") == "model")),
+                ancestors=tuple(
+                    sorted(
+                        nodes[p]["name"]
+                        for p in upstream
+                        if p in nodes and nodes[p].get("resource_type") == "model"
+                    )
+                ),
             )
         )
     return tuple(out)
@@ -351,4 +373,6 @@ def project_models(manifest: Mapping[str, Any]) -> tuple[ProjectModel, ...]:
 def project_snapshot(
     manifest: Mapping[str, Any], semantic: Mapping[str, Any], variables: Mapping[str, Any]
 ) -> ProjectSnapshot:
-    return ProjectSnapshot(metrics=metric_definitions(manifest, semantic, variables), models=project_models(manifest))
+    return ProjectSnapshot(
+        metrics=metric_definitions(manifest, semantic, variables), models=project_models(manifest)
+    )

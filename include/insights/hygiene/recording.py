@@ -52,7 +52,9 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def snapshot_rows(snapshot: ProjectSnapshot, reference_day: date, recorded_at: datetime) -> dict[str, list[tuple[Any, ...]]]:
+def snapshot_rows(
+    snapshot: ProjectSnapshot, reference_day: date, recorded_at: datetime
+) -> dict[str, list[tuple[Any, ...]]]:
     """The snapshot as rows of TABLES, in their column order."""
     return {
         "hygiene_metric_definitions": [
@@ -66,8 +68,8 @@ def snapshot_rows(snapshot: ProjectSnapshot, reference_day: date, recorded_at: d
             for measure in m.measures
         ],
         "hygiene_project_models": [
-            (reference_day, model.name, model.resource_path, model.layer, model.owner, model.counts_distinct_users)
-            for model in snapshot.models
+            (reference_day, m.name, m.resource_path, m.layer, m.owner, m.counts_distinct_users)
+            for m in snapshot.models
         ],
         "hygiene_model_lineage": [
             (reference_day, model.name, ancestor) for model in snapshot.models for ancestor in model.ancestors
@@ -113,11 +115,17 @@ def record_snapshot(
             for table, columns in TABLES.items():
                 column_sql = ", ".join(f"{name} {ctype}" for name, ctype in columns)
                 _execute(con, target, f"create table if not exists {schema}.{table} ({column_sql})")
-                _execute(con, target, f"delete from {schema}.{table} where reference_date = {placeholder}",
-                         [reference_day])
+                _execute(
+                    con,
+                    target,
+                    f"delete from {schema}.{table} where reference_date = {placeholder}",
+                    [reference_day],
+                )
                 names = ", ".join(name for name, _ in columns)
                 values = ", ".join([placeholder] * len(columns))
-                _insert_many(con, target, f"insert into {schema}.{table} ({names}) values ({values})", rows[table])
+                _insert_many(
+                    con, target, f"insert into {schema}.{table} ({names}) values ({values})", rows[table]
+                )
             con.commit()
         except BaseException:
             con.rollback()

@@ -13,6 +13,7 @@ from html import escape
 FONT = "font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:12px"
 AXIS = "#6b7280"
 GRID = "#e5e7eb"
+LEGEND_COLUMN = 190  # px per legend entry: fits the longest finding code
 
 
 def nice_max(value: float) -> float:
@@ -44,9 +45,11 @@ def horizontal_bars(
         y = top + index * (bar_height + gap)
         length = max(1.0, plot_width * value / scale_max) if value > 0 else 0.0
         parts.append(
-            f'<text x="{label_width - 8}" y="{y + 13}" text-anchor="end" fill="#111827">{escape(label)}</text>'
-            f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_height}" rx="2" fill="{colour}"/>'
-            f'<text x="{label_width + length + 6:.1f}" y="{y + 13}" fill="#374151">{escape(value_text(value))}</text>'
+            f'<text x="{label_width - 8}" y="{y + 13}" text-anchor="end" fill="#111827">'
+            f"{escape(label)}</text>"
+            f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_height}" rx="2" '
+            f'fill="{colour}"/><text x="{label_width + length + 6:.1f}" y="{y + 13}" fill="#374151">'
+            f"{escape(value_text(value))}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -62,7 +65,8 @@ def stacked_bars(
 ) -> str:
     """One horizontal bar per row, split into segments (key, colour) in the given order, with a legend."""
     bar_height, gap, top = 20, 8, 8
-    legend_height = 22 * ((len(segments) + 3) // 4)
+    per_row = max(1, (width - label_width) // LEGEND_COLUMN)
+    legend_height = 22 * ((len(segments) + per_row - 1) // per_row)
     height = top + len(rows) * (bar_height + gap) + legend_height + 10
     total_max = max((sum(values.values()) for _, values in rows), default=0) or 1
     plot_width = width - label_width - 50
@@ -72,7 +76,10 @@ def stacked_bars(
     ]
     for index, (label, values) in enumerate(rows):
         y = top + index * (bar_height + gap)
-        parts.append(f'<text x="{label_width - 8}" y="{y + 14}" text-anchor="end" fill="#111827">{escape(label)}</text>')
+        parts.append(
+            f'<text x="{label_width - 8}" y="{y + 14}" text-anchor="end" fill="#111827">'
+            f"{escape(label)}</text>"
+        )
         x = float(label_width)
         for key, colour in segments:
             count = values.get(key, 0)
@@ -85,14 +92,15 @@ def stacked_bars(
             )
             if length >= 16:
                 parts.append(
-                    f'<text x="{x + length / 2:.1f}" y="{y + 14}" text-anchor="middle" fill="#ffffff">{count}</text>'
+                    f'<text x="{x + length / 2:.1f}" y="{y + 14}" text-anchor="middle" '
+                    f'fill="#ffffff">{count}</text>'
                 )
             x += length
         parts.append(f'<text x="{x + 6:.1f}" y="{y + 14}" fill="#374151">{sum(values.values())}</text>')
     legend_top = top + len(rows) * (bar_height + gap) + 6
     for index, (key, colour) in enumerate(segments):
-        x = label_width + (index % 4) * 150
-        y = legend_top + (index // 4) * 22
+        x = label_width + (index % per_row) * LEGEND_COLUMN
+        y = legend_top + (index // per_row) * 22
         parts.append(
             f'<rect x="{x}" y="{y}" width="12" height="12" fill="{colour}"/>'
             f'<text x="{x + 17}" y="{y + 10}" fill="#374151">{escape(key)}</text>'
@@ -112,7 +120,11 @@ def daily_columns(
     """One column per day (label, value) with a y axis from 0 and a date label every few columns."""
     left, right, top, bottom = 44, 10, 12, 42
     plot_width, plot_height = width - left - right, height - top - bottom
-    scale_max = nice_max(max((v for _, v in points), default=0))
+    # five grid lines at whole numbers when the values are counts
+    tick = nice_max(max((v for _, v in points), default=0) / 4)
+    if all(float(v).is_integer() for _, v in points):
+        tick = max(1.0, float(math.ceil(tick)))
+    scale_max = 4 * tick
     step = plot_width / max(1, len(points))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
@@ -140,7 +152,8 @@ def daily_columns(
                 f'fill="{AXIS}">{escape(label)}</text>'
             )
     parts.append(
-        f'<line x1="{left}" y1="{top + plot_height}" x2="{width - right}" y2="{top + plot_height}" stroke="{AXIS}"/>'
+        f'<line x1="{left}" y1="{top + plot_height}" x2="{width - right}" y2="{top + plot_height}" '
+        f'stroke="{AXIS}"/>'
     )
     parts.append("</svg>")
     return "".join(parts)

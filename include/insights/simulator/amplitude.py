@@ -17,8 +17,10 @@ import tempfile
 import zipfile
 from array import array
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from insights.simulator.limits import Limits
 from insights.simulator.protocol import SimRequest, SimResponse, text_response
@@ -79,6 +81,26 @@ class AmplitudeStore:
         self.sorted_hours = sorted(self.hours)
         self.total_events = len(events)
 
+    @classmethod
+    def from_serialised(
+        cls, hours: Mapping[int, tuple[Sequence[float], Sequence[bytes], Sequence[int]]], project_id: int
+    ) -> AmplitudeStore:
+        """A store over already serialised upload hours: {epoch hour: (sorted upload epochs, gzip
+        parts of JSON lines in that order, lines per part)}. Lets the benchmark serve millions of
+        events from files without materialising one dict per event."""
+        store = cls.__new__(cls)
+        store.project_id = project_id
+        store.hours = {}
+        for hour, (epochs, parts, sizes) in hours.items():
+            if len(epochs) != sum(sizes) or len(parts) != len(sizes):
+                raise EventRecordError(f"upload hour {hour}: {len(epochs)} upload times for {sum(sizes)} lines")
+            if any(b < a for a, b in pairwise(epochs)):
+                raise EventRecordError(f"upload hour {hour}: lines are not sorted by server_upload_time")
+            store.hours[hour] = _UploadHour(hour, array("d", epochs), list(parts), list(sizes))
+        store.sorted_hours = sorted(store.hours)
+        store.total_events = sum(len(h.upload_epochs) for h in store.hours.values())
+        return store
+
     def hours_in(self, first_hour: int, last_hour: int) -> list[_UploadHour]:
         lo = bisect.bisect_left(self.sorted_hours, first_hour)
         hi = bisect.bisect_right(self.sorted_hours, last_hour)
@@ -124,9 +146,9 @@ def parse_hour_param(value: str | None, name: str) -> int:
 
 
 class AmplitudeApi:
-    def __init__(self, events: list[dict], limits: Limits) -> None:
+    def __init__(self, events: list[dict], limits: Limits, store: AmplitudeStore | None = None) -> None:
         self.limits = limits
-        self.store = AmplitudeStore(events, limits.amplitude_events_per_part)
+        self.store = store if store is not None else AmplitudeStore(events, limits.amplitude_events_per_part)
 
     def handle(self, request: SimRequest, now: datetime) -> SimResponse:
         if request.method != "GET" or request.path.rstrip("/") != "/api/2/export":

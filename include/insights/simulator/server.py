@@ -16,7 +16,7 @@ from types import FrameType
 from urllib.parse import parse_qs, urlsplit
 
 from insights.simulator import amplitude, typeform, zendesk
-from insights.simulator.amplitude import AmplitudeApi
+from insights.simulator.amplitude import AmplitudeApi, AmplitudeStore
 from insights.simulator.limits import Limits
 from insights.simulator.protocol import Faults, SimRequest, SimResponse, json_response
 from insights.simulator.typeform import TypeformApi
@@ -39,6 +39,7 @@ class SimulatorServer:
         port: int = 0,
         limits: Limits = Limits(),  # noqa: B008 (frozen dataclass: a safe shared default)
         faults: Faults | None = None,
+        amplitude_store: AmplitudeStore | None = None,  # pre-serialised events (the benchmark's scale world)
     ) -> None:
         self.world = world
         self.limits = limits
@@ -46,7 +47,7 @@ class SimulatorServer:
         self._now = as_utc(now) if now is not None else None
         self._host, self._port = host, port
         self._apis: dict[str, Callable[[SimRequest, datetime], SimResponse]] = {
-            "amplitude": AmplitudeApi(world.events, limits).handle,
+            "amplitude": AmplitudeApi(world.events, limits, amplitude_store).handle,
             "zendesk": ZendeskApi(world.ticket_versions, limits).handle,
             "typeform": TypeformApi(world.forms, world.responses, limits).handle,
         }

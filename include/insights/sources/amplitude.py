@@ -152,6 +152,8 @@ def download_export(ctx: RunContext, first: datetime, last: datetime) -> Path | 
                         handle.write(chunk)
                 with zipfile.ZipFile(path) as archive:
                     archive.infolist()  # a truncated archive has no central directory: fails here
+                    if attempt < DOWNLOAD_ATTEMPTS:  # the last download lands what it can (and quarantines)
+                        check_entries(archive)
                 return path
             except (requests.RequestException, zipfile.BadZipFile, OSError) as exc:
                 path.unlink(missing_ok=True)
@@ -166,6 +168,20 @@ def download_export(ctx: RunContext, first: datetime, last: datetime) -> Path | 
         f"amplitude: the export of upload hours {utc_iso(first)}..{utc_iso(last)} is unreadable after "
         f"{DOWNLOAD_ATTEMPTS} downloads ({problem}); recorded in {target}"
     )
+
+
+def check_entries(archive: zipfile.ZipFile) -> None:
+    """Read every gzip entry to its end: an entry cut short inside a well-formed ZIP (a transient
+    fault of the export) must trigger a new download, not land its first lines and lose the rest."""
+    for info in archive.infolist():
+        if info.is_dir() or not info.filename.endswith(".gz"):
+            continue
+        try:
+            with archive.open(info) as compressed, gzip.GzipFile(fileobj=compressed, mode="rb") as stream:
+                while stream.read(CHUNK):
+                    pass
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise zipfile.BadZipFile(f"entry {info.filename} is unreadable: {type(exc).__name__}: {exc}") from exc
 
 
 def _unreadable_archive_record(ctx: RunContext, first: datetime, last: datetime) -> Path:

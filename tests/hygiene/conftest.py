@@ -1,0 +1,82 @@
+"""Fixtures of the hygiene tests: the fixture world built and audited once per session.
+
+One warehouse holds both windows of fixture_world.py; the audit runs for CLEAN_DAY, then for
+DIRTY_DAY (the real dbt project both times), exactly as the weekly DAG would. Tests that change
+the warehouse work on a copy (`warehouse_copy`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from insights.hygiene import AuditResult, run_audit
+from insights.settings import Settings, load_settings
+from insights.warehouse import DbtRunResult, connect, dbt_vars, load_raw, run_dbt, warehouse_lock
+
+from .fixture_world import CLEAN_DAY, DIRTY_DAY, write_raw_zone, write_workspace_config
+
+log = logging.getLogger("tests.hygiene")
+# Everything the audit and the barometer marts read, nothing else (keeps the build short).
+FIXTURE_SELECTION = "+path:models/audit +path:models/marts/barometer"
+
+
+@dataclass(frozen=True)
+class AuditedWarehouse:
+    settings: Settings
+    build: DbtRunResult
+    clean: AuditResult
+    dirty: AuditResult
+
+
+def home_settings(home: Path, config_dir: Path) -> Settings:
+    return dataclasses.replace(
+        load_settings(),
+        home=home,
+        warehouse=home / "warehouse.duckdb",
+        config_dir=config_dir,
+        replay_dir=None,
+    )
+
+
+def query(settings: Settings, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    with connect(settings, "duckdb") as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture(scope="session")
+def audited(tmp_path_factory: pytest.TempPathFactory) -> AuditedWarehouse:
+    root = tmp_path_factory.mktemp("hygiene")
+    settings = home_settings(root / "home", write_workspace_config(root / "config"))
+    write_raw_zone(settings.raw_dir)
+    with warehouse_lock(settings):
+        load_raw(settings, log=log)
+        built = run_dbt(
+            ["build", "--select", FIXTURE_SELECTION, "--indirect-selection", "buildable"],
+            settings, vars=dbt_vars(settings), log=log,
+        )  # fmt: skip
+    clean = run_audit(settings, CLEAN_DAY, log=log)
+    dirty = run_audit(settings, DIRTY_DAY, log=log)
+    return AuditedWarehouse(settings, built, clean, dirty)
+
+
+@pytest.fixture
+def warehouse_copy(audited: AuditedWarehouse, tmp_path: Path) -> Callable[[], Settings]:
+    """A private copy of the audited warehouse (same config), for tests that change it."""
+
+    def make() -> Settings:
+        home = tmp_path / "copy-home"
+        home.mkdir()
+        shutil.copy(audited.settings.warehouse, home / "warehouse.duckdb")
+        # dbt's artifacts too: the copy's first dbt run reuses the partial parse (seconds saved)
+        shutil.copytree(audited.settings.home / "dbt", home / "dbt", symlinks=True)
+        return home_settings(home, audited.settings.config_dir)
+
+    return make

@@ -1,0 +1,178 @@
+"""Tracking-plan findings, volume share and usage ledger on the fixture world (fixture_world.py).
+
+Expected rows are counted by hand from the fixture's event lists, following metrics.md
+section 7 and the ledger rule of models/audit/_audit__models.yml.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+
+from insights.hygiene import audit_vars
+from insights.settings import Settings
+from insights.warehouse import connect, run_dbt
+
+from .conftest import AuditedWarehouse, query
+from .fixture_world import CLEAN_DAY, DIRTY_DAY, DIRTY_VOLUMES
+
+pytestmark = pytest.mark.slow
+
+EXPECTED_DIRTY_FINDINGS = {
+    ("debug_click", "unplanned_event", 3),  # a re-sent copy and the 11-01 event do not count
+    ("Export Clicked", "unplanned_event", 1),
+    ("tooltipShown", "unplanned_event", 1),
+    ("calendar_synced", "dead_tracker", 0),  # its only in-window event is future-dated
+    ("legacy_export_clicked", "deprecated_but_firing", 2),
+    ("task_created", "property_violation", 4),  # 4 of 5 (one event breaks two properties)
+    ("comment_added", "property_violation", 2),  # "12" and 12.5; 7 is fine
+    ("file_uploaded", "property_violation", 1),  # true is not a number; 4.5 is fine
+    ("invite_sent", "property_violation", 1),  # required seats sent as null
+    ("Export Clicked", "naming_violation", 1),
+    ("tooltipShown", "naming_violation", 1),
+    ("debug_click", "billed_but_unused", 3),  # unplanned: no channel
+    ("Export Clicked", "billed_but_unused", 1),
+    ("tooltipShown", "billed_but_unused", 1),
+}
+
+EXPECTED_VIOLATIONS = {
+    # (event type, property, violation) -> (events, example payload = the smallest event key's)
+    ("task_created", "has_due_date", "wrong_type"): (2, {"priority": "high", "has_due_date": 1}),
+    ("task_created", "priority", "missing_required"): (1, {"has_due_date": True}),
+    ("task_created", "priority", "not_allowed"): (1, {"priority": "urgent", "has_due_date": False}),
+    ("task_created", "priority", "wrong_type"): (1, {"priority": 5, "has_due_date": "yes"}),
+    ("comment_added", "length", "wrong_type"): (2, {"length": "12"}),
+    ("file_uploaded", "size_mb", "wrong_type"): (1, {"size_mb": True}),
+    ("invite_sent", "seats", "missing_required"): (1, {"seats": None}),
+}
+
+
+def _findings(settings: Settings, day: object) -> set[tuple[str, str, int]]:
+    rows = query(
+        settings,
+        "select event_type, finding, events_in_window from audit.tracking_plan_findings where reference_date = ?",
+        [day],
+    )
+    return {(e, f, int(n)) for e, f, n in rows}
+
+
+def test_dirty_day_produces_each_finding(audited: AuditedWarehouse) -> None:
+    assert _findings(audited.settings, DIRTY_DAY) == EXPECTED_DIRTY_FINDINGS
+    codes = {f for _, f, _ in EXPECTED_DIRTY_FINDINGS}
+    assert audited.dirty.tracking_plan_findings == {
+        code: sum(1 for _, f, _ in EXPECTED_DIRTY_FINDINGS if f == code) for code in codes
+    }
+
+
+def test_clean_day_produces_no_finding(audited: AuditedWarehouse) -> None:
+    assert _findings(audited.settings, CLEAN_DAY) == set()
+    assert audited.clean.finding_counts == {}
+    violations = query(
+        audited.settings, "select count(*) from audit.tracking_plan_property_violations where reference_date = ?",
+        [CLEAN_DAY],
+    )  # fmt: skip
+    assert violations == [(0,)]
+    # the clean day was audited all the same: every plan event type has its ledger row
+    ledger = query(audited.settings, "select count(*) from audit.event_usage_ledger where reference_date = ?",
+                   [CLEAN_DAY])  # fmt: skip
+    assert ledger == [(16,)]
+
+
+def test_property_violations_per_property_with_example_payloads(audited: AuditedWarehouse) -> None:
+    rows = query(
+        audited.settings,
+        "select event_type, property_name, violation, violating_events, example_event_properties "
+        "from audit.tracking_plan_property_violations where reference_date = ?",
+        [DIRTY_DAY],
+    )
+    got = {(e, p, v): (int(n), json.loads(payload)) for e, p, v, n, payload in rows}
+    assert got == EXPECTED_VIOLATIONS
+
+
+def test_property_violation_detail_names_each_broken_property(audited: AuditedWarehouse) -> None:
+    (detail,) = query(
+        audited.settings,
+        "select detail from audit.tracking_plan_findings where reference_date = ? "
+        "and event_type = 'task_created' and finding = 'property_violation'",
+        [DIRTY_DAY],
+    )[0]
+    assert detail.startswith("4 of 5 event(s) in the window")
+    for part in ("has_due_date wrong_type (2)", "priority missing_required (1)", "priority not_allowed (1)",
+                 "priority wrong_type (1)"):  # fmt: skip
+        assert part in detail
+
+
+def test_volume_share_of_every_event_type(audited: AuditedWarehouse) -> None:
+    rows = query(
+        audited.settings,
+        "select event_type, plan_status, events_in_window, volume_share from audit.event_volume_share "
+        "where reference_date = ?",
+        [DIRTY_DAY],
+    )
+    total = sum(DIRTY_VOLUMES.values())
+    assert total == 27
+    assert {e: int(n) for e, _, n, _ in rows} == DIRTY_VOLUMES
+    for event_type, status, count, share in rows:
+        assert share == pytest.approx(count / total), event_type
+        assert status == ("unplanned" if event_type in ("debug_click", "Export Clicked", "tooltipShown") else
+                          "deprecated" if event_type == "legacy_export_clicked" else "active")  # fmt: skip
+    assert sum(r[3] for r in rows) == pytest.approx(1.0)
+
+
+def test_usage_ledger_names_models_and_metrics_fed(audited: AuditedWarehouse) -> None:
+    rows = query(
+        audited.settings,
+        "select event_type, usage_channels, feeding_models, feeding_metrics, is_billed_but_unused, "
+        "events_in_window from audit.event_usage_ledger where reference_date = ?",
+        [DIRTY_DAY],
+    )
+    ledger = {r[0]: r[1:] for r in rows}
+    # every event type seen in the window, and every plan event (16 in the demo plan)
+    assert set(ledger) == set(DIRTY_VOLUMES) | {
+        "calendar_synced",
+        "gantt_view_opened",
+        "ai_summary_generated",
+    }
+    # the fixture's activation event is page_viewed, which does not count as active: it feeds the
+    # activation measures only (measure column is_activated), and its feature's adoption
+    assert ledger["page_viewed"][:3] == (
+        "activation, feature_adoption",
+        "int_user_retention, metrics_feature_adoption_weekly, metrics_retention_cohorts",
+        "activated_users, activation_rate",
+    )
+    # a non-qualifying plan event feeds only the feature adoption mart, no semantic metric
+    assert ledger["session_started"][:3] == ("feature_adoption", "metrics_feature_adoption_weekly", None)
+    # a qualifying event feeds the active-user model, everything downstream, every engagement metric
+    channels, models, metrics, unused, _ = ledger["task_created"]
+    assert channels == "active_user, feature_adoption" and not unused
+    assert {"int_active_users_daily", "metrics_active_users_daily", "metrics_retention_cohorts"} <= set(
+        models.split(", ")
+    )
+    metric_names = set(metrics.split(", "))
+    assert {"dau", "wau", "mau", "stickiness", "anonymous_devices", "day_7_retention"} <= metric_names
+    assert not metric_names & {"nps", "csat", "tickets_created", "feedback_received"}
+    # unplanned event types feed nothing: billed but unused
+    for name in ("debug_click", "Export Clicked", "tooltipShown"):
+        assert ledger[name][:4] == (None, None, None, True)
+    # a plan event that did not fire is not billed
+    assert ledger["calendar_synced"][3:] == (False, 0)
+
+
+def test_rerun_replaces_its_own_day_and_keeps_the_others(
+    audited: AuditedWarehouse, warehouse_copy: Callable[[], Settings]
+) -> None:
+    settings = warehouse_copy()
+    with connect(settings, "duckdb") as con:
+        for day in (DIRTY_DAY, "2026-09-15"):
+            con.execute(
+                "insert into audit.tracking_plan_findings values (?, 'stale_type', 'unplanned_event', 'stale', 9)",
+                [day],
+            )
+    run_dbt(["run", "--select", "tracking_plan_findings"], settings, vars=audit_vars(settings, DIRTY_DAY))
+    assert _findings(settings, DIRTY_DAY) == EXPECTED_DIRTY_FINDINGS  # the stale row of the day is gone
+    kept = query(
+        settings, "select event_type from audit.tracking_plan_findings where reference_date = '2026-09-15'"
+    )
+    assert kept == [("stale_type",)]  # another day's rows survive the run
