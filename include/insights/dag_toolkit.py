@@ -64,7 +64,16 @@ def extract_dag(source: str) -> DAG:
     def extraction() -> None:
         @task(outlets=[raw_asset(source)], execution_timeout=timedelta(hours=2))
         def extract(**context: Any) -> dict[str, Any]:
+            from airflow.sdk.log import mask_secret
+
             from insights.pipeline import extract as run_extract
+            from insights.sources.http import CREDENTIAL_ENV
+
+            # Credentials come from the environment (or a connection exported to it); Airflow only
+            # masks values it knows, so register them before anything could log them.
+            for name in CREDENTIAL_ENV[source]:
+                if os.environ.get(name) and not name.endswith("_EMAIL"):
+                    mask_secret(os.environ[name], name)
 
             result = run_extract(source, as_utc(context["data_interval_start"]), as_utc(context["data_interval_end"]))
             return {"records_landed": result.records_landed, "records_quarantined": result.records_quarantined}

@@ -8,6 +8,7 @@ the warehouse work on a copy (`warehouse_copy`).
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import shutil
 from collections.abc import Callable
@@ -19,7 +20,15 @@ import pytest
 
 from insights.hygiene import AuditResult, run_audit
 from insights.settings import Settings, load_settings
-from insights.warehouse import DbtRunResult, connect, dbt_vars, load_raw, run_dbt, warehouse_lock
+from insights.warehouse import (
+    DbtRunResult,
+    connect,
+    dbt_paths,
+    dbt_vars,
+    load_raw,
+    run_dbt,
+    warehouse_lock,
+)
 
 from .fixture_world import CLEAN_DAY, DIRTY_DAY, write_raw_zone, write_workspace_config
 
@@ -34,6 +43,7 @@ class AuditedWarehouse:
     build: DbtRunResult
     clean: AuditResult
     dirty: AuditResult
+    dirty_test_statuses: dict[str, str]  # data test name -> status, from the dirty audit's dbt build
 
 
 def home_settings(home: Path, config_dir: Path) -> Settings:
@@ -60,11 +70,15 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> AuditedWarehouse:
         load_raw(settings, log=log)
         built = run_dbt(
             ["build", "--select", FIXTURE_SELECTION, "--indirect-selection", "buildable"],
-            settings, vars=dbt_vars(settings), log=log,
-        )  # fmt: skip
+            settings,
+            vars=dbt_vars(settings),
+            log=log,
+        )
     clean = run_audit(settings, CLEAN_DAY, log=log)
     dirty = run_audit(settings, DIRTY_DAY, log=log)
-    return AuditedWarehouse(settings, built, clean, dirty)
+    results = json.loads((dbt_paths(settings, "duckdb")[0] / "run_results.json").read_text())["results"]
+    tests = {r["unique_id"].split(".")[2]: r["status"] for r in results if r["unique_id"].startswith("test.")}
+    return AuditedWarehouse(settings, built, clean, dirty, tests)
 
 
 @pytest.fixture

@@ -164,13 +164,18 @@ BAROMETER_FORM = {
     "hidden": ["pm_email", "edition"],
     "fields": [
         *(
-            {"id": f"f_{theme}", "ref": theme, "type": "opinion_scale", "title": theme,
-             "properties": {"steps": 5, "start_at_one": True}}
+            {
+                "id": f"f_{theme}",
+                "ref": theme,
+                "type": "opinion_scale",
+                "title": theme,
+                "properties": {"steps": 5, "start_at_one": True},
+            }
             for theme in THEMES
         ),
         {"id": "f_pain", "ref": "pain_point", "type": "long_text", "title": "Biggest pain point?"},
     ],
-}  # fmt: skip
+}
 
 
 def _iso(moment: datetime) -> str:
@@ -197,8 +202,13 @@ def barometer_response(
         for theme, score in zip(THEMES, scores, strict=False)
     ]
     if pain is not None:
-        answers.append({"field": {"id": "f_pain", "type": "long_text", "ref": "pain_point"}, "type": "text",
-                        "text": pain})  # fmt: skip
+        answers.append(
+            {
+                "field": {"id": "f_pain", "type": "long_text", "ref": "pain_point"},
+                "type": "text",
+                "text": pain,
+            }
+        )
     return {
         "response_id": response_id,
         "token": response_id,
@@ -214,25 +224,65 @@ def barometer_response(
 
 BAROMETER_RESPONSES = [
     # 2026-H1: 4 invited; ana and li complete, maya only a partial response
-    barometer_response("h1-ana", edition="2026-H1", pm_email=f"ana.ruiz@{DOMAIN}", submitted="2026-08-21 10:00",
-                       scores=(2, 3, 4, 1, 5), pain="The dashboard export is slow"),
-    barometer_response("h1-li", edition="2026-H1", pm_email=f"li.wei@{DOMAIN}", submitted="2026-08-22 10:00",
-                       scores=(4, 3, 2, 3, 5)),
-    barometer_response("h1-maya", edition="2026-H1", pm_email=f"maya.okafor@{DOMAIN}", submitted=None,
-                       scores=(1, 1)),
+    barometer_response(
+        "h1-ana",
+        edition="2026-H1",
+        pm_email=f"ana.ruiz@{DOMAIN}",
+        submitted="2026-08-21 10:00",
+        scores=(2, 3, 4, 1, 5),
+        pain="The dashboard export is slow",
+    ),
+    barometer_response(
+        "h1-li",
+        edition="2026-H1",
+        pm_email=f"li.wei@{DOMAIN}",
+        submitted="2026-08-22 10:00",
+        scores=(4, 3, 2, 3, 5),
+    ),
+    barometer_response(
+        "h1-maya", edition="2026-H1", pm_email=f"maya.okafor@{DOMAIN}", submitted=None, scores=(1, 1)
+    ),
     # 2026-H2: 5 invited; ana twice (the later response scores), li with an upper-case email,
     # sara; zoe answers without an invitation; tom and maya do not answer
-    barometer_response("h2-ana-1", edition="2026-H2", pm_email=f"ana.ruiz@{DOMAIN}", submitted="2026-10-20 10:00",
-                       scores=(1, 1, 1, 1, 1), pain="Billing page confuses me"),
-    barometer_response("h2-ana-2", edition="2026-H2", pm_email=f"ana.ruiz@{DOMAIN}", submitted="2026-10-25 10:00",
-                       scores=(4, 4, 4, 4, 4)),
-    barometer_response("h2-li", edition="2026-H2", pm_email=f"LI.WEI@{DOMAIN.upper()}", submitted="2026-10-21 10:00",
-                       scores=(2, 2, 2, 2, 2)),
-    barometer_response("h2-sara", edition="2026-H2", pm_email=f"sara.lindqvist@{DOMAIN}",
-                       submitted="2026-10-22 10:00", scores=(3, 5, 3, 3, 3), pain="Our Jira integration breaks"),
-    barometer_response("h2-zoe", edition="2026-H2", pm_email=f"zoe.khan@{DOMAIN}", submitted="2026-10-23 10:00",
-                       scores=(5, 5, 5, 5, 5), pain="Nothing in particular"),
-]  # fmt: skip
+    barometer_response(
+        "h2-ana-1",
+        edition="2026-H2",
+        pm_email=f"ana.ruiz@{DOMAIN}",
+        submitted="2026-10-20 10:00",
+        scores=(1, 1, 1, 1, 1),
+        pain="Billing page confuses me",
+    ),
+    barometer_response(
+        "h2-ana-2",
+        edition="2026-H2",
+        pm_email=f"ana.ruiz@{DOMAIN}",
+        submitted="2026-10-25 10:00",
+        scores=(4, 4, 4, 4, 4),
+    ),
+    barometer_response(
+        "h2-li",
+        edition="2026-H2",
+        pm_email=f"LI.WEI@{DOMAIN.upper()}",
+        submitted="2026-10-21 10:00",
+        scores=(2, 2, 2, 2, 2),
+    ),
+    barometer_response(
+        "h2-sara",
+        edition="2026-H2",
+        pm_email=f"sara.lindqvist@{DOMAIN}",
+        submitted="2026-10-22 10:00",
+        scores=(3, 5, 3, 3, 3),
+        pain="Our Jira integration breaks",
+    ),
+    barometer_response(
+        "h2-zoe",
+        edition="2026-H2",
+        pm_email=f"zoe.khan@{DOMAIN}",
+        submitted="2026-10-23 10:00",
+        scores=(5, 5, 5, 5, 5),
+        pain="Nothing in particular",
+    ),
+]
 
 
 # --------------------------------------------------------------------------------------------
@@ -252,8 +302,15 @@ def write_workspace_config(folder: Path) -> Path:
     return folder
 
 
-def _land_json_lines(raw_dir: Path, source: str, stream: str, partition: str, name: str,
-                     records: list[dict[str, Any]], day: date) -> None:  # fmt: skip
+def _land_json_lines(
+    raw_dir: Path,
+    source: str,
+    stream: str,
+    partition: str,
+    name: str,
+    records: list[dict[str, Any]],
+    day: date,
+) -> None:
     folder = raw_dir / source / stream / partition
     folder.mkdir(parents=True, exist_ok=True)
     with gzip.open(folder / name, "wb") as handle:
@@ -268,7 +325,21 @@ def _land_json_lines(raw_dir: Path, source: str, stream: str, partition: str, na
 def write_raw_zone(raw_dir: Path) -> None:
     write_events(raw_dir, all_events())
     day = date(2026, 10, 31)
-    _land_json_lines(raw_dir, "typeform", "forms", f"dt={day}", f"form_id={BAROMETER_FORM_ID}.jsonl.gz",
-                     [BAROMETER_FORM], day)  # fmt: skip
-    _land_json_lines(raw_dir, "typeform", "responses", f"form_id={BAROMETER_FORM_ID}/dt={day}",
-                     "part-00000.jsonl.gz", BAROMETER_RESPONSES, day)  # fmt: skip
+    _land_json_lines(
+        raw_dir,
+        "typeform",
+        "forms",
+        f"dt={day}",
+        f"form_id={BAROMETER_FORM_ID}.jsonl.gz",
+        [BAROMETER_FORM],
+        day,
+    )
+    _land_json_lines(
+        raw_dir,
+        "typeform",
+        "responses",
+        f"form_id={BAROMETER_FORM_ID}/dt={day}",
+        "part-00000.jsonl.gz",
+        BAROMETER_RESPONSES,
+        day,
+    )

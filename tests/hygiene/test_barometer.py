@@ -46,15 +46,36 @@ def test_average_score_per_theme_and_change_since_previous_edition(audited: Audi
 def test_pain_points_are_routed_like_other_feedback(audited: AuditedWarehouse) -> None:
     rows = query(
         audited.settings,
-        "select edition, pm_email, pain_point, area, team, is_routed from marts.metrics_barometer_pain_points",
+        "select edition, pm_email, pain_point, area, team, is_routed "
+        "from marts.metrics_barometer_pain_points",
     )
     assert sorted(rows, key=lambda r: r[2]) == [
-        ("2026-H2", "ana.ruiz@acme-insights.com", "Billing page confuses me", "billing", "monetization", True),
+        (
+            "2026-H2",
+            "ana.ruiz@acme-insights.com",
+            "Billing page confuses me",
+            "billing",
+            "monetization",
+            True,
+        ),
         ("2026-H2", "zoe.khan@acme-insights.com", "Nothing in particular", None, None, False),
-        ("2026-H2", "sara.lindqvist@acme-insights.com", "Our Jira integration breaks", "integrations", "platform",
-         True),
-        ("2026-H1", "ana.ruiz@acme-insights.com", "The dashboard export is slow", "reporting", "insights", True),
-    ]  # fmt: skip
+        (
+            "2026-H2",
+            "sara.lindqvist@acme-insights.com",
+            "Our Jira integration breaks",
+            "integrations",
+            "platform",
+            True,
+        ),
+        (
+            "2026-H1",
+            "ana.ruiz@acme-insights.com",
+            "The dashboard export is slow",
+            "reporting",
+            "insights",
+            True,
+        ),
+    ]
     # the same items are in the company-wide feedback (one definition of routing)
     items = query(
         audited.settings,

@@ -7,31 +7,39 @@ and the untouched ones must still pass.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 import pytest
 
 from insights.hygiene import audit_vars
 from insights.settings import Settings
-from insights.warehouse import DbtError, connect, dbt_paths, run_dbt
+from insights.warehouse import DbtError, connect, run_dbt
 
 from .conftest import AuditedWarehouse
 from .fixture_world import DIRTY_DAY
 
 pytestmark = pytest.mark.slow
 
-SELECTION = ["--select", "path:models/audit path:models/marts/barometer path:tests/audit", "--exclude",
-             "test_type:unit", "--indirect-selection", "buildable"]  # fmt: skip
+SELECTION = [
+    "--select",
+    "path:models/audit path:models/marts/barometer path:tests/audit",
+    "--exclude",
+    "test_type:unit",
+    "--indirect-selection",
+    "buildable",
+]
 
 
 def test_audit_data_tests_ran_and_passed_in_the_audit_build(audited: AuditedWarehouse) -> None:
-    """run_audit's dbt build (the last dbt run of the fixture home) ran the audit's tests, all passing."""
-    target_path, _ = dbt_paths(audited.settings, "duckdb")
-    results = json.loads((target_path / "run_results.json").read_text())["results"]
-    tests = {r["unique_id"].split(".")[2]: r["status"] for r in results if r["unique_id"].startswith("test.")}
-    mine = {"audit_volume_shares_add_up", "audit_ledger_agrees_with_findings", "audit_property_findings_reconcile",
-            "audit_usage_channel_models_exist", "barometer_response_rate_adds_up"}  # fmt: skip
+    """run_audit's dbt build ran the audit's tests, and they all passed on the fixture."""
+    tests = audited.dirty_test_statuses
+    mine = {
+        "audit_volume_shares_add_up",
+        "audit_ledger_agrees_with_findings",
+        "audit_property_findings_reconcile",
+        "audit_usage_channel_models_exist",
+        "barometer_response_rate_adds_up",
+    }
     assert mine <= set(tests)
     assert len(tests) > 40 and set(tests.values()) == {"pass"}
 

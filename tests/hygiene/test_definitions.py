@@ -32,27 +32,34 @@ from {{ ref('int_active_users_daily') }}
 
 def _model(name: str, path: str, sql: str, owner: str | None = "growth") -> dict[str, Any]:
     return {
-        "resource_type": "model", "name": name, "package_name": "proj", "original_file_path": path,
+        "resource_type": "model",
+        "name": name,
+        "package_name": "proj",
+        "original_file_path": path,
         "fqn": ["proj", *path.removeprefix("models/").removesuffix(".sql").split("/")],
-        "raw_code": sql, "config": {"meta": {"owner": owner} if owner else {}},
-    }  # fmt: skip
+        "raw_code": sql,
+        "config": {"meta": {"owner": owner} if owner else {}},
+    }
 
 
 def _manifest() -> dict[str, Any]:
     nodes = {
         "model.proj.stg_events": _model("stg_events", "models/staging/stg_events.sql", "select 1 as user_id"),
         "model.proj.int_active_users_daily": _model(
-            "int_active_users_daily", "models/intermediate/int_active_users_daily.sql",
+            "int_active_users_daily",
+            "models/intermediate/int_active_users_daily.sql",
             "select user_id from {{ ref('stg_events') }}",
         ),
         "model.proj.int_user_retention": _model(
             "int_user_retention", "models/intermediate/int_user_retention.sql", RETENTION_SQL
         ),
         "model.proj.metrics_users": _model(
-            "metrics_users", "models/marts/metrics_users.sql",
-            "select count(distinct case when x then e.user_id end) from {{ ref('stg_events') }} as e", owner=None,
+            "metrics_users",
+            "models/marts/metrics_users.sql",
+            "select count(distinct case when x then e.user_id end) from {{ ref('stg_events') }} as e",
+            owner=None,
         ),
-    }  # fmt: skip
+    }
     return {
         "metadata": {"project_name": "proj"},
         "nodes": nodes,
@@ -67,7 +74,7 @@ def _manifest() -> dict[str, Any]:
                 "name": "cohorts",
                 "depends_on": {"nodes": ["model.proj.int_user_retention"]},
             },
-        },  # fmt: skip
+        },
         "metrics": {
             f"metric.proj.{n}": {"original_file_path": "models/semantic/m.yml", "meta": {}}
             for n in ("members", "members_twin", "activated", "activation_rate")
@@ -77,10 +84,14 @@ def _manifest() -> dict[str, Any]:
 
 def _simple(name: str, measure: str, owner: str | None = "growth", description: str | None = "d") -> dict:
     return {
-        "name": name, "description": description, "label": name, "type": "simple",
+        "name": name,
+        "description": description,
+        "label": name,
+        "type": "simple",
         "type_params": {"measure": {"name": measure, "filter": None, "alias": None}, "input_measures": [{}]},
-        "filter": None, "config": {"meta": {"owner": owner} if owner else {}},
-    }  # fmt: skip
+        "filter": None,
+        "config": {"meta": {"owner": owner} if owner else {}},
+    }
 
 
 def _semantic() -> dict[str, Any]:
@@ -93,7 +104,11 @@ def _semantic() -> dict[str, Any]:
                 "measures": [
                     {"name": "member_count", "agg": "count", "expr": "user_id"},
                     {"name": "member_rows", "agg": "count", "expr": "user_id", "description": "other words"},
-                    {"name": "activated_count", "agg": "sum", "expr": "case when is_activated then 1 else 0 end"},
+                    {
+                        "name": "activated_count",
+                        "agg": "sum",
+                        "expr": "case when is_activated then 1 else 0 end",
+                    },
                 ],
             }
         ],
@@ -102,12 +117,16 @@ def _semantic() -> dict[str, Any]:
             _simple("members_twin", "member_rows", owner=None, description="  "),
             _simple("activated", "activated_count"),
             {
-                "name": "activation_rate", "description": "a / m", "label": "Activation rate", "type": "ratio",
+                "name": "activation_rate",
+                "description": "a / m",
+                "label": "Activation rate",
+                "type": "ratio",
                 "type_params": {"numerator": {"name": "activated"}, "denominator": {"name": "members"}},
-                "filter": None, "config": {"meta": {"owner": "growth"}},
+                "filter": None,
+                "config": {"meta": {"owner": "growth"}},
             },
         ],
-    }  # fmt: skip
+    }
 
 
 def _definitions(manifest: dict | None = None, semantic: dict | None = None, variables: dict | None = None):
@@ -123,8 +142,11 @@ def test_same_computation_under_two_names_has_one_normalized_definition() -> Non
     assert metrics["members"].normalized_definition == metrics["members_twin"].normalized_definition
     assert metrics["members"].normalized_definition != metrics["activated"].normalized_definition
     assert json.loads(metrics["members"].normalized_definition)["type_params"]["measure"] == {
-        "agg": "count", "agg_time_dimension": "cohort_day", "expr": "user_id", "model": "int_user_retention",
-    }  # fmt: skip
+        "agg": "count",
+        "agg_time_dimension": "cohort_day",
+        "expr": "user_id",
+        "model": "int_user_retention",
+    }
 
 
 def test_owner_and_description_blank_means_missing() -> None:
@@ -182,7 +204,7 @@ def test_circular_and_undefined_inputs_are_clear_errors() -> None:
         _definitions(semantic=semantic)
     semantic = _semantic()
     semantic["metrics"][0]["type_params"]["measure"]["name"] = "no_such_measure"
-    with pytest.raises(ArtifactError, match="metric 'members'.*measure 'no_such_measure'"):
+    with pytest.raises(ArtifactError, match=r"metric 'members'.*measure 'no_such_measure'"):
         _definitions(semantic=semantic)
 
 

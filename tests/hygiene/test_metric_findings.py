@@ -84,8 +84,9 @@ metrics:
 
 
 def _copy_project(folder: Path) -> Path:
-    shutil.copytree(DBT_PROJECT_DIR, folder, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages",
-                                                                           ".user.yml"))  # fmt: skip
+    shutil.copytree(
+        DBT_PROJECT_DIR, folder, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml")
+    )
     marts = folder / "models" / "marts" / "fixture"
     marts.mkdir()
     for name, sql in BAD_MARTS.items():
@@ -108,9 +109,21 @@ def _make_version_2(project: Path) -> None:
 def _parse(project: Path, settings: Settings, target_dir: Path, variables: dict[str, Any]) -> Path:
     dbt = Path(sys.executable).parent / "dbt"
     command = [
-        str(dbt), "parse", "--project-dir", str(project), "--profiles-dir", str(project), "--target", "duckdb",
-        "--target-path", str(target_dir), "--log-path", str(target_dir / "logs"), "--vars", json.dumps(variables),
-    ]  # fmt: skip
+        str(dbt),
+        "parse",
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+        "--target",
+        "duckdb",
+        "--target-path",
+        str(target_dir),
+        "--log-path",
+        str(target_dir / "logs"),
+        "--vars",
+        json.dumps(variables),
+    ]
     done = subprocess.run(
         command, cwd=project, env=dbt_env(settings, "duckdb"), capture_output=True, text=True
     )

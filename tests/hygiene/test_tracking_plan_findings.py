@@ -52,7 +52,8 @@ EXPECTED_VIOLATIONS = {
 def _findings(settings: Settings, day: object) -> set[tuple[str, str, int]]:
     rows = query(
         settings,
-        "select event_type, finding, events_in_window from audit.tracking_plan_findings where reference_date = ?",
+        "select event_type, finding, events_in_window from audit.tracking_plan_findings "
+        "where reference_date = ?",
         [day],
     )
     return {(e, f, int(n)) for e, f, n in rows}
@@ -70,13 +71,17 @@ def test_clean_day_produces_no_finding(audited: AuditedWarehouse) -> None:
     assert _findings(audited.settings, CLEAN_DAY) == set()
     assert audited.clean.finding_counts == {}
     violations = query(
-        audited.settings, "select count(*) from audit.tracking_plan_property_violations where reference_date = ?",
+        audited.settings,
+        "select count(*) from audit.tracking_plan_property_violations where reference_date = ?",
         [CLEAN_DAY],
-    )  # fmt: skip
+    )
     assert violations == [(0,)]
     # the clean day was audited all the same: every plan event type has its ledger row
-    ledger = query(audited.settings, "select count(*) from audit.event_usage_ledger where reference_date = ?",
-                   [CLEAN_DAY])  # fmt: skip
+    ledger = query(
+        audited.settings,
+        "select count(*) from audit.event_usage_ledger where reference_date = ?",
+        [CLEAN_DAY],
+    )
     assert ledger == [(16,)]
 
 
@@ -99,8 +104,12 @@ def test_property_violation_detail_names_each_broken_property(audited: AuditedWa
         [DIRTY_DAY],
     )[0]
     assert detail.startswith("4 of 5 event(s) in the window")
-    for part in ("has_due_date wrong_type (2)", "priority missing_required (1)", "priority not_allowed (1)",
-                 "priority wrong_type (1)"):  # fmt: skip
+    for part in (
+        "has_due_date wrong_type (2)",
+        "priority missing_required (1)",
+        "priority not_allowed (1)",
+        "priority wrong_type (1)",
+    ):
         assert part in detail
 
 
@@ -116,8 +125,13 @@ def test_volume_share_of_every_event_type(audited: AuditedWarehouse) -> None:
     assert {e: int(n) for e, _, n, _ in rows} == DIRTY_VOLUMES
     for event_type, status, count, share in rows:
         assert share == pytest.approx(count / total), event_type
-        assert status == ("unplanned" if event_type in ("debug_click", "Export Clicked", "tooltipShown") else
-                          "deprecated" if event_type == "legacy_export_clicked" else "active")  # fmt: skip
+        assert status == (
+            "unplanned"
+            if event_type in ("debug_click", "Export Clicked", "tooltipShown")
+            else "deprecated"
+            if event_type == "legacy_export_clicked"
+            else "active"
+        )
     assert sum(r[3] for r in rows) == pytest.approx(1.0)
 
 
@@ -167,7 +181,8 @@ def test_rerun_replaces_its_own_day_and_keeps_the_others(
     with connect(settings, "duckdb") as con:
         for day in (DIRTY_DAY, "2026-09-15"):
             con.execute(
-                "insert into audit.tracking_plan_findings values (?, 'stale_type', 'unplanned_event', 'stale', 9)",
+                "insert into audit.tracking_plan_findings "
+                "values (?, 'stale_type', 'unplanned_event', 'stale', 9)",
                 [day],
             )
     run_dbt(["run", "--select", "tracking_plan_findings"], settings, vars=audit_vars(settings, DIRTY_DAY))
@@ -176,3 +191,20 @@ def test_rerun_replaces_its_own_day_and_keeps_the_others(
         settings, "select event_type from audit.tracking_plan_findings where reference_date = '2026-09-15'"
     )
     assert kept == [("stale_type",)]  # another day's rows survive the run
+
+
+def test_a_build_without_reference_var_audits_the_last_loaded_day(audited: AuditedWarehouse) -> None:
+    """The fixture's first build (a nightly build, no audit var, no snapshot recorded yet)."""
+    last_loaded_day = "2026-11-01"  # the debug_click after the dirty window
+    findings = _findings(audited.settings, last_loaded_day)
+    # window 10-03..11-01: the 10-02 debug_click left out, the 11-01 one in
+    assert ("debug_click", "unplanned_event", 3) in findings
+    assert ("calendar_synced", "dead_tracker", 0) in findings
+    # no metric definitions were recorded at that time: the ledger names no metric, its rules hold
+    ledger = query(
+        audited.settings,
+        "select count(*), count(feeding_metrics), count(usage_channels), sum(case when is_billed_but_unused "
+        "then 1 else 0 end) from audit.event_usage_ledger where reference_date = ?",
+        [last_loaded_day],
+    )
+    assert ledger == [(16, 0, 13, 3)]

@@ -1,14 +1,15 @@
 """Fixtures of the reliability suite: one tiny world, one clean reference run, the outcome table.
 
-At the end of the session the outcomes are written to ``$INSIGHTS_HOME``-independent places:
-``reliability-results.json`` under pytest's cache folder always, and the table of RELIABILITY.md
-when ``INSIGHTS_WRITE_RELIABILITY=1`` (what ``python -m insights.reliability`` sets).
+At the end of the session the outcomes are written as JSON to ``$INSIGHTS_RELIABILITY_RESULTS`` (if
+set), and into the table of RELIABILITY.md when ``INSIGHTS_WRITE_RELIABILITY=1`` (what
+``python -m insights.reliability`` sets), so the table is always the output of a real run.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,7 +39,8 @@ SECRET_VALUES = [v for creds in TEST_SECRETS.values() for k, v in creds.items() 
 @dataclass
 class CleanRun:
     run: ExtractionRun
-    keys: dict[str, set]
+    keys: dict[str, set]  # distinct record keys landed
+    lines: dict[str, Counter]  # every landed line's key (the same key may come twice from the source)
 
     @property
     def home(self) -> Path:
@@ -76,12 +78,15 @@ def clean(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cl
         root.setLevel(previous_level)
         handler.close()
     assert not run.errors, run.errors
-    yield CleanRun(run, {s: set(landed_keys(run.settings.raw_dir, s)) for s in KEYS})
+    lines = {s: landed_keys(run.settings.raw_dir, s) for s in KEYS}
+    yield CleanRun(run, {s: set(c) for s, c in lines.items()}, lines)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not OUTCOMES:
         return
-    save_outcomes(session.config.cache.mkdir("reliability") / "reliability-results.json", OUTCOMES)
+    results = os.environ.get("INSIGHTS_RELIABILITY_RESULTS")
+    if results:
+        save_outcomes(Path(results), OUTCOMES)
     if os.environ.get("INSIGHTS_WRITE_RELIABILITY") == "1":
         write_table(REPO_ROOT / "RELIABILITY.md", OUTCOMES)

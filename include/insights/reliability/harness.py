@@ -28,13 +28,13 @@ from insights.landing import QUARANTINE_DIR
 from insights.settings import PACKAGE_CONFIG_DIR, SOURCES, Settings, SourceEndpoint
 from insights.simulator import Faults, Limits, SimulatorServer, World
 
-# Small pages and ZIP parts, so page boundaries and multi-entry archives exist in a tiny world;
+# Small Zendesk pages and ZIP parts, so page boundaries and multi-entry archives exist in a tiny world
+# (the Typeform extractor asks page_size=1000, which the simulator must allow);
 # no vendor rate limit, so the suite spends its time on the injected faults only.
 SUITE_LIMITS = Limits(
     zendesk_requests_per_minute=100_000,
     typeform_requests_per_second=100_000,
     zendesk_max_per_page=10,
-    typeform_max_page_size=5,
     amplitude_events_per_part=40,
 )
 

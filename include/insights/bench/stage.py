@@ -1,0 +1,113 @@
+"""One stage of the nightly run, in its own process so its wall time and peak RSS are its own.
+
+    python -m insights.bench.stage STAGE NIGHT RESULT_JSON
+
+Settings come from the environment (the benchmark points INSIGHTS_HOME and the source URLs at
+its own home and simulator). Each stage calls exactly what the DAG task calls
+(insights.pipeline / insights.extract); `floor` runs the hand-written DuckDB query instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from insights.settings import SOURCES, Settings, load_settings
+
+log = logging.getLogger("insights.bench.stage")
+
+
+def _extract(settings: Settings, night: date) -> dict[str, Any]:
+    from insights.extract import extract_interval
+
+    start = datetime(night.year, night.month, night.day, tzinfo=UTC)
+    with ThreadPoolExecutor(len(SOURCES)) as pool:  # the three extraction DAGs run side by side
+        futures = {s: pool.submit(extract_interval, s, start, start + timedelta(days=1), settings, log)
+                   for s in SOURCES}
+        results = {s: f.result() for s, f in futures.items()}
+    return {s: {"landed": r.records_landed, "quarantined": r.records_quarantined, "seconds": r.seconds,
+                "requests": r.requests} for s, r in results.items()}
+
+
+def _load(settings: Settings, night: date) -> dict[str, Any]:
+    from insights.pipeline import load_raw_zone
+
+    return load_raw_zone(settings)
+
+
+def _dbt(settings: Settings, night: date, full_refresh: bool = False) -> dict[str, Any]:
+    from insights.warehouse import dbt_vars, run_dbt, warehouse_lock
+
+    args = ["build", "--full-refresh"] if full_refresh else ["build"]
+    with warehouse_lock(settings):
+        result = run_dbt(args, settings, vars=dbt_vars(settings), log=log)
+    slowest = sorted(result.nodes, key=lambda n: -n.seconds)[:8]
+    return {"slowest_nodes": [[n.unique_id, round(n.seconds, 2)] for n in slowest]}
+
+
+def _audit(settings: Settings, night: date) -> dict[str, Any]:
+    from insights.pipeline import hygiene_audit
+
+    hygiene_audit(night, settings)
+    return {}
+
+
+def _gate(settings: Settings, night: date) -> dict[str, Any]:
+    from insights.pipeline import quality_gate
+
+    quality_gate(settings)
+    return {}
+
+
+def _publish(settings: Settings, night: date) -> dict[str, Any]:
+    from insights.pipeline import publish_marts
+
+    result = publish_marts(settings)
+    return {"tables": len(result.tables)}
+
+
+def _floor(settings: Settings, night: date) -> dict[str, Any]:
+    from insights.bench.floor import floor_metrics
+    from insights.workspace import load_workspace
+
+    rows = floor_metrics(settings.raw_dir, load_workspace(settings.config_dir))
+    return {"rows": [[d.isoformat(), dau, wau, mau] for d, dau, wau, mau in rows]}
+
+
+STAGES: dict[str, Callable[[Settings, date], dict[str, Any]]] = {
+    "extract": _extract,
+    "load": _load,
+    "dbt": _dbt,
+    "audit": _audit,
+    "gate": _gate,
+    "publish": _publish,
+    "full_refresh": lambda settings, night: _dbt(settings, night, full_refresh=True),
+    "floor": _floor,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m insights.bench.stage")
+    parser.add_argument("stage", choices=sorted(STAGES))
+    parser.add_argument("night", type=date.fromisoformat)
+    parser.add_argument("result", type=Path)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("urllib3", "great_expectations", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    started = time.monotonic()
+    details = STAGES[args.stage](load_settings(), args.night)
+    details["inner_seconds"] = round(time.monotonic() - started, 3)
+    args.result.write_text(json.dumps(details, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
