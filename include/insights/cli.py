@@ -156,6 +156,18 @@ def cmd_sim_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from insights.bench import render, run_bench
+
+    results = run_bench(args.dir, args.events_per_day, args.history_days, full_refresh=not args.skip_full_refresh)
+    (args.dir / "results.md").write_text(render(results))
+    print(render(results))
+    print(f"results: {args.dir / 'results.json'} and results.md", json.dumps(results["machine"]))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="insights", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -196,6 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     kpis = sub.add_parser("kpis", help="print the KPI summary from the marts")
     kpis.set_defaults(func=cmd_kpis)
+
+    bench = sub.add_parser("bench", help="time a nightly run at scale, stage by stage, against the DuckDB floor")
+    bench.add_argument("--events-per-day", type=int, nargs="+", default=[1_000_000])
+    bench.add_argument("--history-days", type=int, nargs="+", default=[10, 30])
+    bench.add_argument("--dir", type=Path, default=Path(".bench"), help="cache, runs and results (default: .bench)")
+    bench.add_argument("--skip-full-refresh", action="store_true", help="do not time `dbt build --full-refresh`")
+    bench.set_defaults(func=cmd_bench)
 
     sim = sub.add_parser("sim", help="the bundled simulator of the three SaaS APIs")
     sim_sub = sim.add_subparsers(dest="sim_command", required=True)

@@ -62,21 +62,23 @@ def cache_events_dir(bench_dir: Path, events_per_day: int) -> Path:
 
 
 def run_stage(stage: str, night: date, env: dict[str, str], work: Path) -> StageRun:
-    """Run one stage in a child process; wall time and the child's peak RSS (dbt's included: it is
-    a grandchild reaped by the child, and Linux reports the maximum over both)."""
+    """Run one stage in a child process: wall time, and peak RSS = the stage process's own VmHWM plus
+    its children's (dbt) peak, an upper bound of what the stage held at once."""
     result_path = work / f"{stage}.json"
     result_path.unlink(missing_ok=True)
     started = time.monotonic()
     with (work / f"{stage}.log").open("wb") as output:
         proc = subprocess.Popen([sys.executable, "-m", "insights.bench.stage", stage, night.isoformat(),
                                  str(result_path)], env=env, stdout=output, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
+        _, status = os.waitpid(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - started
     if proc.returncode != 0:
         raise RuntimeError(f"bench stage {stage} failed (exit {proc.returncode}); see {work / f'{stage}.log'}")
     details = json.loads(result_path.read_text())
-    run = StageRun(stage, round(seconds, 2), round(usage.ru_maxrss / 1024, 1), details)
+    # Not usage.ru_maxrss: a child inherits this (large) process's high-water mark through fork/exec.
+    peak = details["own_peak_rss_mb"] + (details["children_peak_rss_mb"] if details["children_peak_rss_mb"] > 1 else 0)
+    run = StageRun(stage, round(seconds, 2), round(peak, 1), details)
     log.info("stage %s: %.1f s, peak RSS %.0f MB", stage, run.seconds, run.peak_rss_mb)
     return run
 

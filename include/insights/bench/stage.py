@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import resource
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -81,6 +82,14 @@ def _floor(settings: Settings, night: date) -> dict[str, Any]:
     return {"rows": [[d.isoformat(), dau, wau, mau] for d, dau, wau, mau in rows]}
 
 
+def own_peak_rss_mb() -> float:
+    """VmHWM of this process (its own address space only, unlike ru_maxrss after a fork)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 STAGES: dict[str, Callable[[Settings, date], dict[str, Any]]] = {
     "extract": _extract,
     "load": _load,
@@ -105,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     details = STAGES[args.stage](load_settings(), args.night)
     details["inner_seconds"] = round(time.monotonic() - started, 3)
+    details["own_peak_rss_mb"] = own_peak_rss_mb()
+    # dbt runs as a child; its ru_maxrss may include this process's RSS at spawn time (Linux keeps
+    # the parent's high-water mark across exec), so own + children is an upper bound, never less.
+    details["children_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     args.result.write_text(json.dumps(details, default=str))
     return 0
 
