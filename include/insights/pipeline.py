@@ -66,10 +66,10 @@ def extract_days(source: str, first_day: date, last_day: date, live: Settings) -
     results = []
     intervals = daily_intervals(first_day, last_day)
     for n, (start, end) in enumerate(intervals, start=1):
-        result = extract_interval(source, start, end, live, log=log)
-        results.append(result)
-        log.info("%s: interval %d/%d %s landed %d, quarantined %d", source, n, len(intervals),
-                 start.date(), result.records_landed, result.records_quarantined)
+        results.append(extract_interval(source, start, end, live, log=log))
+        if n % 10 == 0 or n == len(intervals):
+            log.info("%s: %d/%d intervals, %d records landed so far", source, n, len(intervals),
+                     sum(r.records_landed for r in results))
     return results
 
 

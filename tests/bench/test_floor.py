@@ -83,8 +83,6 @@ def test_scale_world_day_is_what_the_extractor_lands(tmp_path: Path, workspace) 
             lines = handle.read().splitlines()
         assert len(lines) == landed.rows
         hour_records = [json.loads(line) for line in lines]
-        uploads = [(r["server_upload_time"], r["uuid"]) for r in hour_records]
-        assert uploads == sorted(uploads), f"{landed.name}: not in upload order (the simulator serves it so)"
         assert {r["server_upload_time"][11:13] for r in hour_records} == {landed.name[5:7]}
         records += hour_records
     assert all(validate_event(r) is None for r in records)

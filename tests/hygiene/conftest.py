@@ -1,8 +1,10 @@
 """Fixtures of the hygiene tests: the fixture world built and audited once per session.
 
-One warehouse holds both windows of fixture_world.py; the audit runs for CLEAN_DAY, then for
-DIRTY_DAY (the real dbt project both times), exactly as the weekly DAG would. Tests that change
-the warehouse work on a copy (`warehouse_copy`).
+`audited`: one warehouse holds both windows of fixture_world.py; the audit runs for CLEAN_DAY,
+then for DIRTY_DAY (the real dbt project both times), as the weekly DAG would.
+`reaudited`: a copy of it where the bad fixture project (fixture_project.py) is recorded for
+V1_DAY and, changed, for V2_DAY, then the audit models are built for V2_DAY.
+Tests that change a warehouse work on a copy (`warehouse_copy`).
 """
 
 from __future__ import annotations
@@ -13,12 +15,20 @@ import logging
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from insights.hygiene import AuditResult, run_audit
+from insights.hygiene import (
+    AuditResult,
+    audit_vars,
+    project_snapshot,
+    read_artifacts,
+    record_snapshot,
+    run_audit,
+)
 from insights.settings import Settings, load_settings
 from insights.warehouse import (
     DbtRunResult,
@@ -30,9 +40,12 @@ from insights.warehouse import (
     warehouse_lock,
 )
 
+from .fixture_project import copy_project, make_version_2, parse_project
 from .fixture_world import CLEAN_DAY, DIRTY_DAY, write_raw_zone, write_workspace_config
 
 log = logging.getLogger("tests.hygiene")
+V1_DAY, V2_DAY = date(2026, 11, 2), date(2026, 11, 3)  # after the fixture's audits: the latest snapshots
+STALE_DAY = date(2026, 9, 15)  # a day never audited, holding a stale row before the re-audit
 # Everything the audit and the barometer marts read, nothing else (keeps the build short).
 FIXTURE_SELECTION = "+path:models/audit +path:models/marts/barometer"
 
@@ -94,3 +107,33 @@ def warehouse_copy(audited: AuditedWarehouse, tmp_path: Path) -> Callable[[], Se
         return home_settings(home, audited.settings.config_dir)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def reaudited(audited: AuditedWarehouse, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A copy of the audited warehouse re-audited for V2_DAY after recording the bad fixture project.
+
+    Before the audit build, a stale finding is inserted for V2_DAY (the build must replace it)
+    and one for STALE_DAY (the build must leave it alone).
+    """
+    root = tmp_path_factory.mktemp("reaudit")
+    (root / "home").mkdir()
+    shutil.copy(audited.settings.warehouse, root / "home" / "warehouse.duckdb")
+    settings = home_settings(root / "home", audited.settings.config_dir)
+    project = copy_project(root / "project")
+    for version, day in (("v1", V1_DAY), ("v2", V2_DAY)):
+        if version == "v2":
+            make_version_2(project)
+        variables = audit_vars(settings, day)
+        artifacts = parse_project(project, settings, root / f"target-{version}", variables)
+        record_snapshot(settings, "duckdb", day, project_snapshot(*read_artifacts(artifacts), variables))
+    with connect(settings, "duckdb") as con:
+        for day in (V2_DAY, STALE_DAY):
+            con.execute(
+                "insert into audit.tracking_plan_findings "
+                "values (?, 'stale_type', 'unplanned_event', 'stale', 9)",
+                [day],
+            )
+    build = ["build", "--select", "path:models/audit", "--indirect-selection", "buildable"]
+    run_dbt(build, settings, vars=audit_vars(settings, V2_DAY), log=log)
+    return settings

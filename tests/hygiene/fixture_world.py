@@ -122,6 +122,8 @@ def outside_window_events() -> list[dict[str, Any]]:
 
 
 def all_events() -> list[dict[str, Any]]:
+    """Every event of the fixture; the same ids on every call (the id counter starts over)."""
+    event.counter = 0  # type: ignore[attr-defined]
     return outside_window_events() + clean_window_events() + dirty_window_events()
 
 

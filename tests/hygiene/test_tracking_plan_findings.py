@@ -7,15 +7,12 @@ section 7 and the ledger rule of models/audit/_audit__models.yml.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 import pytest
 
-from insights.hygiene import audit_vars
 from insights.settings import Settings
-from insights.warehouse import connect, run_dbt
 
-from .conftest import AuditedWarehouse, query
+from .conftest import STALE_DAY, V2_DAY, AuditedWarehouse, query
 from .fixture_world import CLEAN_DAY, DIRTY_DAY, DIRTY_VOLUMES
 
 pytestmark = pytest.mark.slow
@@ -174,23 +171,15 @@ def test_usage_ledger_names_models_and_metrics_fed(audited: AuditedWarehouse) ->
     assert ledger["calendar_synced"][3:] == (False, 0)
 
 
-def test_rerun_replaces_its_own_day_and_keeps_the_others(
-    audited: AuditedWarehouse, warehouse_copy: Callable[[], Settings]
-) -> None:
-    settings = warehouse_copy()
-    with connect(settings, "duckdb") as con:
-        for day in (DIRTY_DAY, "2026-09-15"):
-            con.execute(
-                "insert into audit.tracking_plan_findings "
-                "values (?, 'stale_type', 'unplanned_event', 'stale', 9)",
-                [day],
-            )
-    run_dbt(["run", "--select", "tracking_plan_findings"], settings, vars=audit_vars(settings, DIRTY_DAY))
-    assert _findings(settings, DIRTY_DAY) == EXPECTED_DIRTY_FINDINGS  # the stale row of the day is gone
-    kept = query(
-        settings, "select event_type from audit.tracking_plan_findings where reference_date = '2026-09-15'"
-    )
-    assert kept == [("stale_type",)]  # another day's rows survive the run
+def test_an_audit_build_replaces_its_own_day_and_keeps_the_others(reaudited: Settings) -> None:
+    """conftest `reaudited` put a stale row on V2_DAY and on STALE_DAY before building for V2_DAY."""
+    # window 10-05..11-03 holds the dirty window's findings (the 10-02 debug_click leaves it, the
+    # 11-01 one enters it), and no longer the stale row
+    assert _findings(reaudited, V2_DAY) == EXPECTED_DIRTY_FINDINGS
+    assert _findings(reaudited, STALE_DAY) == {("stale_type", "unplanned_event", 9)}
+    # and the earlier audited days are still there, unchanged
+    assert _findings(reaudited, DIRTY_DAY) == EXPECTED_DIRTY_FINDINGS
+    assert _findings(reaudited, CLEAN_DAY) == set()
 
 
 def test_a_build_without_reference_var_audits_the_last_loaded_day(audited: AuditedWarehouse) -> None:
@@ -207,4 +196,4 @@ def test_a_build_without_reference_var_audits_the_last_loaded_day(audited: Audit
         "then 1 else 0 end) from audit.event_usage_ledger where reference_date = ?",
         [last_loaded_day],
     )
-    assert ledger == [(16, 0, 13, 3)]
+    assert ledger == [(19, 0, 16, 3)]  # 16 plan event types (all feed a channel), 3 unplanned

@@ -73,7 +73,8 @@ def _sql_list(values: list[str]) -> str:
 
 
 def day_events_sql(config: ScaleConfig, workspace: Workspace, day: date) -> str:
-    """One upload day's export records, sorted by upload time then uuid (the simulator's order)."""
+    """One upload day's export records (any order: DuckDB's partitioned writer does not keep one;
+    insights.bench.serve puts the served hours in upload order)."""
     types: list[str] = []
     for name, weight in _MIX:
         types += [name] * weight
@@ -171,7 +172,6 @@ select
         || substr(c.copy_uuid, 18, 3) || '-' || substr(c.copy_uuid, 21, 12) as uuid,
     cast(hour(c.copy_upload_time) as integer) as upload_hour
 from copies as c
-order by c.copy_upload_time, uuid
 """
 
 
