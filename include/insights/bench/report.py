@@ -38,7 +38,9 @@ def case_table(case: dict[str, Any]) -> str:
             continue
         s = stages[name]
         share = f"{s['seconds'] / night:.0%}" if name in NIGHT_STAGES else ""
-        lines.append(f"| {name} | {s['seconds']:.1f} | {s['peak_rss_mb']:.0f} | {s['seconds'] / floor:.1f}x | {share} |")
+        lines.append(
+            f"| {name} | {s['seconds']:.1f} | {s['peak_rss_mb']:.0f} | {s['seconds'] / floor:.1f}x | {share} |"
+        )
     peak = max(stages[s]["peak_rss_mb"] for s in NIGHT_STAGES if s in stages)
     lines.append(f"| **nightly total** | **{night:.1f}** | {peak:.0f} | **{night / floor:.1f}x** | 100% |")
     amp = stages["extract"]["details"]["amplitude"] if "extract" in stages else None
@@ -52,7 +54,9 @@ def case_table(case: dict[str, Any]) -> str:
                      f"{stages['full_refresh']['seconds'] / stages['dbt']['seconds']:.1f}x.")
     check = case.get("floor_vs_mart", {})
     lines.append(f"Floor vs mart DAU/WAU/MAU: {check.get('mismatched_days')} mismatched day(s) of {check.get('days')}.")
-    lines.append(f"Load average at start / end: {_load(case['load_average_start'])} / {_load(case['load_average_end'])}.")
+    lines.append(
+        f"Load average at start / end: {_load(case['load_average_start'])} / {_load(case['load_average_end'])}."
+    )
     return "\n".join(lines)
 
 

@@ -118,8 +118,10 @@ events as (
             when s.q < {late} then s.upload_time - to_microseconds(cast(s.h % 172800000000 as bigint))
             else s.upload_time - to_microseconds(cast(500000 + s.h % 89500000 as bigint))
         end as event_time,
-        case when s.p < {visitor} then 'anon-' || (s.h1v % {max(1, users // 20)}) else 'dev-' || s.u || '-' || (s.h % 2) end
-            as device_id,
+        case
+            when s.p < {visitor} then 'anon-' || (s.h1v % {max(1, users // 20)})
+            else 'dev-' || s.u || '-' || (s.h % 2)
+        end as device_id,
         case when s.p < {anonymous} then null else 'user-' || s.u end as user_id,
         case when s.p >= {anonymous} and s.p < {null_id} then null else md5('{seed}:i:{day}:' || s.i) end as insert_id,
         md5('{seed}:u:{day}:' || s.i) as uuid_hex
@@ -162,7 +164,8 @@ select
     c.user_id,
     cast(case
         when c.user_id is null then '{{}}'
-        when c.u % 997 = 0 and c.i % 2 = 0 then '{{"email":"user' || c.u || '@example.com","plan":"pro","is_test":true}}'
+        when c.u % 997 = 0 and c.i % 2 = 0
+            then '{{"email":"user' || c.u || '@example.com","plan":"pro","is_test":true}}'
         when c.u % 983 = 2 then '{{"email":"user' || c.u || '@example.com","plan":"pro","is_test":"true"}}'
         when c.u % 991 = 1 then '{{"email":"Staff' || c.u || '@{internal_domain}","plan":"team"}}'
         else '{{"email":"user' || c.u || '@example.com","plan":"' || (case c.u % 3 when 0 then 'free' else 'pro' end)
@@ -182,11 +185,14 @@ def _compress(plain: Path, target: Path) -> LandedFile:
     """gzip (level 1, no name/mtime: same bytes every time) with sha256, size and line count."""
     digest, size, rows = hashlib.sha256(), 0, 0
     tmp = target.with_name(f".{target.name}.tmp")
-    with plain.open("rb") as source, tmp.open("wb") as raw_out:
-        with gzip.GzipFile(filename="", mode="wb", fileobj=raw_out, mtime=0, compresslevel=1) as out:
-            while chunk := source.read(1 << 22):
-                rows += chunk.count(b"\n")
-                out.write(chunk)
+    with (
+        plain.open("rb") as source,
+        tmp.open("wb") as raw_out,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw_out, mtime=0, compresslevel=1) as out,
+    ):
+        while chunk := source.read(1 << 22):
+            rows += chunk.count(b"\n")
+            out.write(chunk)
     with tmp.open("rb") as handle:
         while chunk := handle.read(1 << 22):
             digest.update(chunk)

@@ -61,10 +61,15 @@ def run_audit(
 ) -> AuditResult:
     """Audit `reference_day` (see the module docstring); returns counts by finding and the report path.
 
-    Raises insights.warehouse.DbtError when dbt fails (a data test of the audit included).
+    Raises FileNotFoundError without a warehouse, insights.warehouse.WarehouseBusyError while a build
+    holds the lock, insights.warehouse.DbtError when dbt fails (a data test of the audit included).
     """
     log = log or _log
     started = time.monotonic()
+    if target == "duckdb" and not settings.warehouse.is_file():
+        raise FileNotFoundError(
+            f"{settings.warehouse}: no warehouse to audit; build it first (insights backfill, nightly build)"
+        )
     variables = audit_vars(settings, reference_day)
     target_path, _ = dbt_paths(settings, target)
     with warehouse_lock(settings):

@@ -153,10 +153,12 @@ def _summary(data: ReportData) -> str:
 
 def _by_team(data: ReportData) -> str:
     teams: dict[str, Counter[str]] = {}
-    for owner, code in [(f.owner, f.finding) for f in data.findings] + [
-        (m.owner, m.finding) for m in data.metric_findings
+    names: dict[str, set[str]] = {}
+    for owner, code, name in [(f.owner, f.finding, f.event_type) for f in data.findings] + [
+        (m.owner, m.finding, m.metric_name) for m in data.metric_findings
     ]:
         teams.setdefault(owner, Counter())[code] += 1
+        names.setdefault(owner, set()).add(name)
     if not teams:
         return _clean("No finding for any team.")
     ordered = sorted(teams.items(), key=lambda item: (-sum(item[1].values()), item[0]))
@@ -167,7 +169,16 @@ def _by_team(data: ReportData) -> str:
         title="Findings by owner team",
     )
     rows = [
-        [escape(team), *(str(counts.get(c, 0)) for c in codes), str(sum(counts.values()))]
+        [
+            escape(team),
+            str(sum(counts.values())),
+            " ".join(
+                f'<span style="white-space:nowrap">{_badge(c)}&nbsp;{counts[c]}</span>'
+                for c in codes
+                if counts.get(c)
+            ),
+            escape(", ".join(sorted(names[team]))),
+        ]
         for team, counts in ordered
     ]
     return (
@@ -176,7 +187,7 @@ def _by_team(data: ReportData) -> str:
             "or the metric's (or mart's) meta.owner."
         )
         + _chart(chart)
-        + _table(["team", *codes, "total"], rows, numeric=range(1, len(codes) + 2))
+        + _table(["team", "findings", "by code", "event types and metrics concerned"], rows, numeric=(1,))
     )
 
 

@@ -169,40 +169,28 @@ class DuckDBRawWriter(RawWriter):
 
     def _insert_batch(self, stream: RawStream, batch: Sequence[RawFile], loaded_at: datetime) -> dict[str, int]:
         pcols = stream.partition_columns
-        typed = {"hour": "integer", "form_id": "varchar"}
-        self.execute(
-            "create or replace temp table _load_batch (abs_path varchar, rel_path varchar, dt date"
-            + "".join(f", {c} {typed[c]}" for c in pcols)
-            + ")"
-        )
-        meta = [partition_values(stream, f.rel_path) for f in batch]
-        columns = [
-            [str(f.abs_path) for f in batch],
-            [f.rel_path for f in batch],
-            [m["dt"] for m in meta],
-            *[[m[c] for m in meta] for c in pcols],
-        ]
-        unnests = ", ".join("unnest(?)" for _ in columns)
-        self.execute(f"insert into _load_batch select {unnests}", columns)
-        paths_literal = "[" + ", ".join("'" + str(f.abs_path).replace("'", "''") + "'" for f in batch) + "]"
         target_cols = ", ".join(("payload", "dt", *pcols, "_file", "_line", "_loaded_at"))
-        select_pcols = "".join(f", b.{c}" for c in pcols)
-        # `with ordinality` numbers records in read order; per file, that is the line order.
-        self.execute(
-            f"insert into {self.schema}.{stream.table} ({target_cols}) "
-            f"select o.json, b.dt{select_pcols}, b.rel_path, "
-            f"cast(o.ordinality - min(o.ordinality) over (partition by o.filename) + 1 as integer), ? "
-            f"from read_json_objects({paths_literal}, format = 'newline_delimited', filename = true, "
-            f"hive_partitioning = false) with ordinality as o "
-            f"join _load_batch as b on b.abs_path = o.filename",
-            [loaded_at],
-        )
+        placeholders = ", ".join("?" for _ in pcols)
+        counts: dict[str, int] = {}
+        # One statement per file: `with ordinality` is then the line number itself. Numbering many
+        # files at once needed a window over all their rows (partition by filename), which held the
+        # whole batch, payloads included, in memory (GBs at a million events a day).
+        for raw_file in batch:
+            meta = partition_values(stream, raw_file.rel_path)
+            path_literal = "'" + str(raw_file.abs_path).replace("'", "''") + "'"
+            self.execute(
+                f"insert into {self.schema}.{stream.table} ({target_cols}) "
+                f"select o.json, ?{', ' + placeholders if pcols else ''}, ?, cast(o.ordinality as integer), ? "
+                f"from read_json_objects({path_literal}, format = 'newline_delimited', "
+                f"hive_partitioning = false) with ordinality as o",
+                [meta["dt"], *[meta[c] for c in pcols], raw_file.rel_path, loaded_at],
+            )
+            counts[raw_file.rel_path] = 0
         rows = self.fetchall(
             f"select _file, count(*) from {self.schema}.{stream.table} "
-            f"where _loaded_at = ? and _file in (select rel_path from _load_batch) group by _file",
-            [loaded_at],
+            f"where _loaded_at = ? and _file in (select unnest(?::varchar[])) group by _file",
+            [loaded_at, [f.rel_path for f in batch]],
         )
-        counts = {f.rel_path: 0 for f in batch}
         counts.update({path: int(n) for path, n in rows})
         return counts
 
