@@ -9,7 +9,7 @@ import pytest
 from tests.dags.dag_policy import policy_violations, probe_dag_folder
 
 REPO = Path(__file__).resolve().parents[2]
-EXPECTED_DAGS = {"extract_amplitude", "extract_zendesk", "extract_typeform", "warehouse_build"}
+EXPECTED_DAGS = {"extract_amplitude", "extract_zendesk", "extract_typeform", "warehouse_build", "audit_hygiene"}
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from insights.settings import PACKAGE_CONFIG_DIR
 from insights.simulator.world import World, parse_timestamp
 
 CONFIG_FILES = ("tracking_plan.yml", "product_areas.csv", "product_area_keywords.csv", "settings.yml")
+OPTIONAL_CONFIG_FILES = ("barometer_invitees.csv",)  # copied when the workspace has them
 DATA_DIRS = ("amplitude", "typeform", "zendesk")
 
 
@@ -181,6 +182,9 @@ def export_world(world: World, folder: Path, *, overwrite: bool = False) -> None
         if not (source_config / name).is_file():
             raise ReplayError(f"{source_config / name}: workspace config file not found (world.config_dir)")
         shutil.copyfile(source_config / name, folder / "config" / name)
+    for name in OPTIONAL_CONFIG_FILES:
+        if (source_config / name).is_file():
+            shutil.copyfile(source_config / name, folder / "config" / name)
 
     events_dir = folder / "amplitude" / "events"
     events_dir.mkdir(parents=True)
