@@ -36,8 +36,10 @@ def exported(world: World, tmp_path: Path) -> Path:
 
 
 def test_export_writes_the_replay_layout(exported: Path, world: World):
+    # The demo workspace also has the optional barometer invitee list, which is exported with it.
     assert sorted(p.name for p in (exported / "config").iterdir()) == [
-        "product_area_keywords.csv", "product_areas.csv", "settings.yml", "tracking_plan.yml",
+        "barometer_invitees.csv", "product_area_keywords.csv", "product_areas.csv", "settings.yml",
+        "tracking_plan.yml",
     ]  # fmt: skip
     assert list((exported / "amplitude" / "events").glob("*.jsonl.gz"))
     assert sorted(p.stem for p in (exported / "typeform" / "forms").glob("*.json")) == sorted(world.forms)
