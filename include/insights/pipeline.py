@@ -7,7 +7,6 @@ and is tested without a scheduler. Nothing here imports Airflow.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import logging
 import os
 import time
@@ -26,17 +25,6 @@ if TYPE_CHECKING:
     from insights.simulator import World
 
 log = logging.getLogger(__name__)
-
-# Later stages of the nightly run; each lands as its own module. `missing_stages()` lets the
-# demo say plainly which are not there yet instead of failing.
-OPTIONAL_STAGES = {
-    "hygiene audit": "insights.hygiene",
-}
-
-
-def missing_stages() -> list[str]:
-    return [name for name, module in OPTIONAL_STAGES.items() if importlib.util.find_spec(module) is None]
-
 
 def day_start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
@@ -209,12 +197,9 @@ def backfill(first_day: date, last_day: date, settings: Settings | None = None,
 
     _timed(result, "extract", extract_all)
     result.build = _timed(result, "warehouse", lambda: build_warehouse(settings, start=first_day, end=last_day))
-    if "hygiene audit" not in missing_stages():
-        # Audit models are part of the candidate the gate sees; the reference day is the range's last day.
-        result.audit = _timed(result, "hygiene audit", lambda: hygiene_audit(last_day, settings))
+    # Audit models are part of the candidate the gate sees; the reference day is the range's last day.
+    result.audit = _timed(result, "hygiene audit", lambda: hygiene_audit(last_day, settings))
     result.gate = _timed(result, "quality gate",
                          lambda: quality_gate(settings, backfill_range=(first_day, last_day)))
     result.publication = _timed(result, "publish", lambda: publish_marts(settings))
-    for stage in missing_stages():
-        log.warning("stage %s: not built yet, skipped", stage)
     return result
