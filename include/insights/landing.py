@@ -116,7 +116,7 @@ def remove_stale_temp_files(directory: Path) -> int:
     return len(stale)
 
 
-class _HashingWriter:
+class HashingWriter:
     """File-like sink that hashes and counts the (compressed) bytes on their way to disk."""
 
     def __init__(self, target: IO[bytes]) -> None:
@@ -124,7 +124,7 @@ class _HashingWriter:
         self.sha256 = hashlib.sha256()
         self.size = 0
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes | memoryview) -> int:
         self._target.write(data)
         self.sha256.update(data)
         self.size += len(data)
@@ -147,10 +147,6 @@ class LandedFile:
 
 def describe_file(path: Path) -> LandedFile:
     """Row count, sha256 and size of an existing gzip JSON-lines file (for manifests)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
     rows, last = 0, b"\n"
     with gzip.open(path, "rb") as handle:
         # Count newlines by chunk (iterating lines is ~5x slower); a last line without one counts too.
@@ -158,7 +154,25 @@ def describe_file(path: Path) -> LandedFile:
             rows += chunk.count(b"\n")
             last = chunk[-1:]
     rows += last != b"\n"
-    return LandedFile(path.name, rows, digest.hexdigest(), path.stat().st_size)
+    return LandedFile(path.name, rows, file_sha256(path), path.stat().st_size)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def describe_known(path: Path, known: LandedFile | None) -> LandedFile:
+    """Like ``describe_file``, but a file whose size and sha256 match what was recorded for it keeps
+    the recorded row count: counting rows means decompressing the whole file, hashing does not."""
+    if known is not None and known.name == path.name and known.bytes == path.stat().st_size:
+        sha = file_sha256(path)
+        if sha == known.sha256:
+            return known
+    return describe_file(path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -232,6 +246,11 @@ class LandingStats:
         room = MAX_EXAMPLES - len(self.examples)
         if room > 0:
             self.examples.extend(records[:room])
+
+    def retract_quarantined(self, records: list[QuarantinedRecord]) -> None:
+        """Forget records counted by ``add_quarantined`` (their input is about to be read again)."""
+        self.records_quarantined -= len(records)
+        self.examples = [e for e in self.examples if not any(e is r for r in records)]
 
     @property
     def quarantined_share(self) -> float:
@@ -315,6 +334,14 @@ class RawZone:
         if quarantine.is_dir():
             shutil.rmtree(quarantine)
 
+    def read_manifest_files(self, partition: Path) -> dict[str, LandedFile]:
+        """The files a partition's manifest lists, by name (empty when there is no readable manifest)."""
+        try:
+            manifest = json.loads(self.manifest_path(partition).read_text())
+            return {e["name"]: LandedFile(e["name"], e["rows"], e["sha256"], e["bytes"]) for e in manifest["files"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
+
     def data_files(self, partition: Path) -> list[Path]:
         if not partition.is_dir():
             return []
@@ -377,7 +404,7 @@ class RecordFileWriter:
         self.rows = 0
         self.quarantined: list[QuarantinedRecord] = []
         self._file = AtomicFile(path)
-        self._hashing = _HashingWriter(self._file.handle)
+        self._hashing = HashingWriter(self._file.handle)
         self._gzip = gzip.GzipFile(
             filename="", mode="wb", fileobj=self._hashing, mtime=0, compresslevel=LANDING_COMPRESSLEVEL
         )

@@ -11,13 +11,18 @@ if an older file of that hour exists it is replaced by an empty file (the source
 hour is empty, and the warehouse replaces that file's rows by none); otherwise no file is
 written. Hours not covered by a successful export are never touched.
 
-The response is streamed to a temp file (never held in memory), the ZIP is opened from disk and
-each entry is decompressed line by line. 400/504 mean "window too large": split it in half and
-recurse, down to one hour.
+The response is streamed to a temp file (never held in memory) and the ZIP is opened from disk.
+An hour whose entries are clean lands by copying their gzip members, checked in one streaming pass
+and validated by DuckDB (``amplitude_bulk``); any other hour goes through the line path
+(``RecordFileWriter``), which quarantines exactly the bad lines. A damaged entry makes the export
+download again (the hours before it are already landed, the rest comes from the new download); the
+last download lands what it can. 400/504 mean "window too large": split it in half and recurse,
+down to one hour.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import re
@@ -25,6 +30,8 @@ import tempfile
 import zipfile
 import zlib
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,14 +39,18 @@ from typing import Any
 import requests
 
 from insights.landing import (
+    LandedFile,
     QuarantinedRecord,
+    RawZone,
     RecordFileWriter,
     atomic_output,
     check_required,
+    describe_known,
     dt_dir,
     remove_file,
     utc_iso,
 )
+from insights.sources.amplitude_bulk import SCRATCH_PREFIX, PreparedHour, RecordCheck, UnreadableEntry, prepare_hour
 from insights.sources.context import RunContext
 from insights.sources.http import SourceError, raise_for_status
 
@@ -52,6 +63,8 @@ TOO_LARGE_STATUSES = frozenset({400, 504})
 # its retries cannot cover them: download such an export once more before giving up.
 DOWNLOAD_ATTEMPTS = 2
 CHUNK = 1 << 20
+# Upload hours prepared side by side (2 cores); each also holds one more hour ready ahead of the commit.
+PREPARE_THREADS = 2
 
 REQUIRED: dict[str, tuple[type, ...]] = {
     "event_type": (str,),
@@ -126,18 +139,21 @@ def _export_label(first: datetime, last: datetime) -> str:
     return f"GET {EXPORT_PATH}?start={hour_param(first)}&end={hour_param(last)}"
 
 
-def download_export(ctx: RunContext, first: datetime, last: datetime) -> Path | None:
+def download_export(
+    ctx: RunContext, first: datetime, last: datetime, first_attempt: int = 1
+) -> tuple[Path | None, int]:
     """Stream the export of upload hours [first, last] to a temp ZIP file; None when 404 (no data).
+    Returns the file and the number of the download that produced it (``first_attempt`` is the first).
 
     Raises ``_ExportTooLarge`` on 400/504 and ``AmplitudeExportError`` when the archive stays
-    unreadable (recorded in the quarantine first).
+    unreadable (recorded in the quarantine first). Entries are checked while they land (one pass).
     """
     params = {"start": hour_param(first), "end": hour_param(last)}
     problem = ""
-    for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+    for attempt in range(first_attempt, DOWNLOAD_ATTEMPTS + 1):
         with ctx.session.get(ctx.url(EXPORT_PATH), params=params, stream=True) as response:
             if response.status_code == 404:
-                return None
+                return None, attempt
             if response.status_code in TOO_LARGE_STATUSES:
                 raise _ExportTooLarge(response.status_code, response.text[:300])
             raise_for_status(response, "amplitude")
@@ -152,9 +168,7 @@ def download_export(ctx: RunContext, first: datetime, last: datetime) -> Path | 
                         handle.write(chunk)
                 with zipfile.ZipFile(path) as archive:
                     archive.infolist()  # a truncated archive has no central directory: fails here
-                    if attempt < DOWNLOAD_ATTEMPTS:  # the last download lands what it can (and quarantines)
-                        check_entries(archive)
-                return path
+                return path, attempt
             except (requests.RequestException, zipfile.BadZipFile, OSError) as exc:
                 path.unlink(missing_ok=True)
                 problem = f"{type(exc).__name__}: {exc}"
@@ -168,20 +182,6 @@ def download_export(ctx: RunContext, first: datetime, last: datetime) -> Path | 
         f"amplitude: the export of upload hours {utc_iso(first)}..{utc_iso(last)} is unreadable after "
         f"{DOWNLOAD_ATTEMPTS} downloads ({problem}); recorded in {target}"
     )
-
-
-def check_entries(archive: zipfile.ZipFile) -> None:
-    """Read every gzip entry to its end: an entry cut short inside a well-formed ZIP (a transient
-    fault of the export) must trigger a new download, not land its first lines and lose the rest."""
-    for info in archive.infolist():
-        if info.is_dir() or not info.filename.endswith(".gz"):
-            continue
-        try:
-            with archive.open(info) as compressed, gzip.GzipFile(fileobj=compressed, mode="rb") as stream:
-                while stream.read(CHUNK):
-                    pass
-        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            raise zipfile.BadZipFile(f"entry {info.filename} is unreadable: {type(exc).__name__}: {exc}") from exc
 
 
 def _unreadable_archive_record(ctx: RunContext, first: datetime, last: datetime) -> Path:
@@ -255,8 +255,47 @@ def _maybe_gunzip(handle: Any, name: str) -> Any:
 # the extraction
 
 
-def land_window(ctx: RunContext, first: datetime, last: datetime, archive_path: Path | None) -> None:
-    """Write one file per covered upload hour from a successful export (None = 404, all empty)."""
+@dataclass
+class _Landing:
+    """Per-run helpers: the DuckDB record check, and what is known of each partition's files (by name)
+    so the manifests need not decompress every file again to count its rows."""
+
+    check: RecordCheck = field(default_factory=lambda: RecordCheck(REQUIRED))
+    recorded: dict[Path, dict[str, LandedFile]] = field(default_factory=dict)  # the manifests before the run
+    written: dict[Path, dict[str, LandedFile | None]] = field(default_factory=dict)  # by this run
+
+    def remember(self, path: Path, landed: LandedFile | None) -> None:
+        self.written.setdefault(path.parent, {})[path.name] = landed
+
+    def manifest_files(self, zone: RawZone, partition: Path) -> list[LandedFile]:
+        """The partition's files as on disk: written by this run (trusted as written), listed by the old
+        manifest with the same sha256 (its row count kept), or described from scratch."""
+        written = self.written.get(partition, {})
+        recorded = self.recorded.get(partition, {})
+        files = []
+        for path in zone.data_files(partition):
+            mine = written.get(path.name)
+            if mine is not None and mine.bytes == path.stat().st_size:
+                files.append(mine)
+            else:
+                files.append(describe_known(path, recorded.get(path.name)))
+        return files
+
+
+def land_window(
+    ctx: RunContext,
+    first: datetime,
+    last: datetime,
+    archive_path: Path | None,
+    landing: _Landing | None = None,
+    *,
+    start_at: datetime | None = None,
+    final: bool = True,
+) -> None:
+    """Write one file per covered upload hour from a successful export (None = 404, all empty),
+    from ``start_at`` (default ``first``) on. Raises ``UnreadableEntry`` for a damaged entry unless
+    ``final`` (hours before it are landed and saved in the state)."""
+    landing = landing or _Landing()
     label = _export_label(first, last)
     archive = zipfile.ZipFile(archive_path) if archive_path is not None else None
     try:
@@ -269,29 +308,90 @@ def land_window(ctx: RunContext, first: datetime, last: datetime, archive_path: 
         # This window was read: replace (or drop) what an earlier export of it set aside.
         _quarantine_unplaced(ctx, first, label, bad_names)
         remove_file(_unreadable_archive_record(ctx, first, last))
-        hour = first
-        while hour <= last:
-            path = hour_file(ctx, hour)
-            ctx.zone.open_partition(path.parent)
-            with RecordFileWriter(ctx.zone, path, validate_event, ctx.stats, replace_with_empty=True) as writer:
-                for info in entries.get(hour, []):
-                    assert archive is not None
-                    land_entry(archive, info, writer, label)
-                landed = writer.commit()
-            progress = ctx.state.data["in_progress"]
-            progress["next_hour"] = utc_iso(hour + HOUR)
-            mark = ctx.state.data.get("high_water_upload_hour")
-            if mark is None or mark < utc_iso(hour):
-                ctx.state.data["high_water_upload_hour"] = utc_iso(hour)
-            ctx.state.save()
-            rows = landed.rows if landed is not None else 0
-            ctx.progress(f"upload hour {utc_iso(hour)}", rows, len(writer.quarantined))
-            hour += HOUR
+        try:
+            _land_hours(ctx, start_at or first, last, archive, entries, label, landing, final)
+        except UnreadableEntry:
+            ctx.stats.retract_quarantined(bad_names)  # the next download's names are counted instead
+            raise
     finally:
         if archive is not None:
             archive.close()
         if archive_path is not None:
             archive_path.unlink(missing_ok=True)
+
+
+def _land_hours(
+    ctx: RunContext,
+    first: datetime,
+    last: datetime,
+    archive: zipfile.ZipFile | None,
+    entries: dict[datetime, list[zipfile.ZipInfo]],
+    label: str,
+    landing: _Landing,
+    final: bool,
+) -> None:
+    """One file per upload hour [first, last], committed in hour order, saving the resume point after
+    each. Clean hours are prepared on worker threads ahead of the commit (zlib, hashing and DuckDB
+    release the GIL: two cores are used); the line path runs on this thread."""
+    hours = [first + n * HOUR for n in range(int((last - first) / HOUR) + 1)]
+    # Open every partition first: opening removes stale temp files, and workers write theirs early.
+    for partition in sorted({hour_file(ctx, h).parent for h in hours}):
+        ctx.zone.open_partition(partition)
+    queued: dict[datetime, Future[PreparedHour | None]] = {}
+    with ThreadPoolExecutor(PREPARE_THREADS, thread_name_prefix="amplitude-hour") as pool:
+        try:
+            for index, hour in enumerate(hours):
+                for ahead in hours[index : index + PREPARE_THREADS + 1]:
+                    if ahead not in queued and archive is not None and entries.get(ahead):
+                        queued[ahead] = pool.submit(
+                            prepare_hour,
+                            archive,
+                            entries[ahead],
+                            hour_file(ctx, ahead),
+                            landing.check,
+                            ctx.tmp_dir,
+                            final=final,
+                        )
+                future = queued.pop(hour, None)
+                prepared = future.result() if future is not None else None  # may raise UnreadableEntry
+                _commit_hour(ctx, hour, archive, entries.get(hour, []), label, landing, prepared)
+        finally:
+            for future in queued.values():  # hours after a failure: drop what was prepared for them
+                if not future.cancel():
+                    with contextlib.suppress(Exception):
+                        if (prepared := future.result()) is not None:
+                            prepared.discard()
+
+
+def _commit_hour(
+    ctx: RunContext,
+    hour: datetime,
+    archive: zipfile.ZipFile | None,
+    infos: list[zipfile.ZipInfo],
+    label: str,
+    landing: _Landing,
+    prepared: PreparedHour | None,
+) -> None:
+    path = hour_file(ctx, hour)
+    quarantined = 0
+    if prepared is not None:
+        landed: LandedFile | None = prepared.commit(ctx.zone, ctx.stats)
+    else:
+        with RecordFileWriter(ctx.zone, path, validate_event, ctx.stats, replace_with_empty=True) as writer:
+            for info in infos:
+                assert archive is not None
+                land_entry(archive, info, writer, label)
+            landed = writer.commit()
+        quarantined = len(writer.quarantined)
+    landing.remember(path, landed)
+    progress = ctx.state.data["in_progress"]
+    progress["next_hour"] = utc_iso(hour + HOUR)
+    mark = ctx.state.data.get("high_water_upload_hour")
+    if mark is None or mark < utc_iso(hour):
+        ctx.state.data["high_water_upload_hour"] = utc_iso(hour)
+    ctx.state.save()
+    rows = landed.rows if landed is not None else 0
+    ctx.progress(f"upload hour {utc_iso(hour)}", rows, quarantined)
 
 
 def _quarantine_unplaced(ctx: RunContext, first: datetime, label: str, records: list[QuarantinedRecord]) -> None:
@@ -310,10 +410,11 @@ def _quarantine_unplaced(ctx: RunContext, first: datetime, label: str, records: 
     ctx.log.warning("amplitude: %s: %d archive entries with unreadable names quarantined", label, len(records))
 
 
-def export_range(ctx: RunContext, first: datetime, last: datetime) -> None:
+def export_range(ctx: RunContext, first: datetime, last: datetime, landing: _Landing | None = None) -> None:
     """Export [first, last]; on 400/504 split in half and recurse (hours stay in order)."""
+    landing = landing or _Landing()
     try:
-        archive_path = download_export(ctx, first, last)
+        archive_path, attempt = download_export(ctx, first, last)
     except _ExportTooLarge as too_large:
         if first == last:
             raise AmplitudeExportError(
@@ -331,26 +432,46 @@ def export_range(ctx: RunContext, first: datetime, last: datetime) -> None:
             hour_param(middle),
             hour_param(last),
         )
-        export_range(ctx, first, middle - HOUR)
-        export_range(ctx, middle, last)
+        export_range(ctx, first, middle - HOUR, landing)
+        export_range(ctx, middle, last, landing)
         return
-    if archive_path is None:
-        ctx.log.info("amplitude: %s: 404, no data in these upload hours", _export_label(first, last))
-    land_window(ctx, first, last, archive_path)
+    start_at = first
+    while True:
+        if archive_path is None:
+            ctx.log.info("amplitude: %s: 404, no data in these upload hours", _export_label(first, last))
+        try:
+            land_window(ctx, first, last, archive_path, landing, start_at=start_at, final=attempt >= DOWNLOAD_ATTEMPTS)
+            return
+        except UnreadableEntry as damaged:
+            # A transient fault of the export: download the same window again and go on from the hour
+            # of the damaged entry (the hours before it landed from complete entries).
+            ctx.log.warning("amplitude: %s attempt %d unreadable: %s", _export_label(first, last), attempt, damaged)
+            start_at = datetime.fromisoformat(ctx.state.data["in_progress"]["next_hour"].replace("Z", "+00:00"))
+        try:
+            archive_path, attempt = download_export(ctx, first, last, attempt + 1)
+        except _ExportTooLarge:  # grown since the first download: export the hours still to land, split
+            export_range(ctx, start_at, last, landing)
+            return
 
 
 def extract(ctx: RunContext) -> None:
     first, last = export_hours(ctx.start, ctx.end)
-    for leftover in ctx.tmp_dir.glob("export-*.zip"):  # from a killed run; we hold the source lock
-        leftover.unlink(missing_ok=True)
+    for pattern in ("export-*.zip", f"{SCRATCH_PREFIX}*"):  # from a killed run; we hold the source lock
+        for leftover in ctx.tmp_dir.glob(pattern):
+            leftover.unlink(missing_ok=True)
     progress = ctx.state.in_progress_for(ctx.start, ctx.end)
     if progress is None:
         progress = ctx.state.begin(ctx.start, ctx.end, window=[utc_iso(first), utc_iso(last)], next_hour=utc_iso(first))
     else:
         ctx.log.info("amplitude: resuming %s at upload hour %s", progress["interval"], progress["next_hour"])
     resume_at = datetime.fromisoformat(progress["next_hour"].replace("Z", "+00:00"))
-    if resume_at <= last:
-        export_range(ctx, resume_at, last)
+    # What the manifests say now: files this run leaves untouched keep their row counts (checked by sha256).
+    landing = _Landing(recorded={p: ctx.zone.read_manifest_files(p) for p in partition_dirs(ctx, first, last)})
+    try:
+        if resume_at <= last:
+            export_range(ctx, resume_at, last, landing)
+    finally:
+        landing.check.close()
     cursor = {
         "window": [utc_iso(first), utc_iso(last)],
         "high_water_upload_hour": ctx.state.data.get("high_water_upload_hour"),
@@ -358,6 +479,11 @@ def extract(ctx: RunContext) -> None:
     for partition in partition_dirs(ctx, first, last):
         day = datetime.strptime(partition.name, "dt=%Y-%m-%d").replace(tzinfo=UTC)
         ctx.zone.write_manifest(
-            partition, source="amplitude", stream=STREAM, interval=(day, day + timedelta(days=1)), cursor=cursor
+            partition,
+            source="amplitude",
+            stream=STREAM,
+            interval=(day, day + timedelta(days=1)),
+            files=landing.manifest_files(ctx.zone, partition),
+            cursor=cursor,
         )
     ctx.state.finish(ctx.start, ctx.end, window=[utc_iso(first), utc_iso(last)])
