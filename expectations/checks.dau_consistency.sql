@@ -9,11 +9,15 @@ with mart_bounds as (
     from marts.metrics_active_users_daily as mart_days
 ),
 
+-- Recounted on the compared days only: the cost follows the days recomputed, not the history.
 model_dau as (
     select
         active.date_day as date_day,
         count(distinct active.user_id) as dau
     from intermediate.int_active_users_daily as active
+    cross join mart_bounds
+    where active.date_day > mart_bounds.last_day - $lookback_days
+        or active.date_day between cast($recheck_start as date) and cast($recheck_end as date)
     group by active.date_day
 )
 

@@ -3,24 +3,33 @@
 -- vanished is the volume drop that matters most); days before a stream's first partition are
 -- left out. volume_ratio is null while the baseline is too thin to judge (short history, or
 -- a stream too sparse for a daily volume rule).
+-- Only the days the rules look at are counted: the cost does not grow with the history.
 with daily as (
     select 'amplitude_events' as stream, raw_rows.dt as dt, count(*) as row_count
     from raw.amplitude_events as raw_rows
+    where raw_rows.dt >= cast($reference_day as date) - ($window_days + $baseline_days - 1)
     group by raw_rows.dt
     union all
     select 'zendesk_tickets' as stream, raw_rows.dt as dt, count(*) as row_count
     from raw.zendesk_tickets as raw_rows
+    where raw_rows.dt >= cast($reference_day as date) - ($window_days + $baseline_days - 1)
     group by raw_rows.dt
     union all
     select 'typeform_responses' as stream, raw_rows.dt as dt, count(*) as row_count
     from raw.typeform_responses as raw_rows
+    where raw_rows.dt >= cast($reference_day as date) - ($window_days + $baseline_days - 1)
     group by raw_rows.dt
 ),
 
 streams as (
-    select daily.stream as stream, min(daily.dt) as first_dt
-    from daily
-    group by daily.stream
+    select 'amplitude_events' as stream, min(raw_rows.dt) as first_dt
+    from raw.amplitude_events as raw_rows
+    union all
+    select 'zendesk_tickets' as stream, min(raw_rows.dt) as first_dt
+    from raw.zendesk_tickets as raw_rows
+    union all
+    select 'typeform_responses' as stream, min(raw_rows.dt) as first_dt
+    from raw.typeform_responses as raw_rows
 ),
 
 spine as (

@@ -13,7 +13,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from insights.quality import DATASET_QUERY, GateFailed, data_docs_dir, gate_report_path, run_gate
+from insights.quality import DATASET_QUERY, GateFailed, data_docs_dir, gate_report_path, load_suites, run_gate
+from insights.quality.datasets import load_frame, open_candidate
+from insights.quality.docs_index import CACHE_FILE
+from insights.quality.gx_runner import _RUNNERS
 from insights.settings import EXPECTATIONS_DIR, Settings
 from tests.quality.conftest import (
     Candidate,
@@ -23,7 +26,7 @@ from tests.quality.conftest import (
     published_value,
     sha256,
 )
-from tests.quality.corruptions import AUD, day, update
+from tests.quality.corruptions import AMP, AUD, STG_AMP, SUP_D, day, patch, update
 from tests.quality.world import DAYS, LOOKBACK_DAYS, REFERENCE_DAY
 
 HISTORY = "checks.active_users_history"
@@ -126,6 +129,105 @@ def test_semantic_layer_failure_is_a_named_failure(candidate: Candidate) -> None
     assert "semantic_manifest.json" in result.failures[0].detail
 
 
+# ---- event-grain datasets: checked in SQL, one row per partition, failures still name the records
+
+AGGREGATED = (AMP, STG_AMP)
+
+
+def _frames(settings: Settings, backfill: bool = False) -> dict[str, object]:
+    params = {
+        "reference_day": REFERENCE_DAY,
+        "lookback_days": LOOKBACK_DAYS,
+        "recheck_start": REFERENCE_DAY - timedelta(days=100) if backfill else None,
+        "recheck_end": REFERENCE_DAY if backfill else None,
+        "is_backfill": backfill,
+    }
+    con = open_candidate(settings.warehouse, None)
+    try:
+        return {s.name: load_frame(con, s, params) for s in load_suites(EXPECTATIONS_DIR, AGGREGATED)}
+    finally:
+        con.close()
+
+
+def test_event_datasets_are_one_row_per_recomputed_partition(candidate: Candidate) -> None:
+    """Memory does not grow with events per day: the gate reads per-partition counts, not the events."""
+    frames = _frames(candidate.settings)
+    events = _value(candidate.path, f"select count(*) from {AMP} where dt > {day(LOOKBACK_DAYS)}")
+    for name, frame in frames.items():
+        assert len(frame) == LOOKBACK_DAYS, name  # the nightly lookback window only
+        count_column = "record_count" if name == AMP else "event_count"
+        assert frame[count_column].sum() == events, name
+        for spec in next(s for s in load_suites(EXPECTATIONS_DIR, (name,))).expectations:
+            if spec.examples:  # every row-level rule counts its violations and lists examples
+                assert {spec.kwargs["column"], spec.examples} <= set(frame.columns), (name, spec.name)
+                assert (frame[spec.kwargs["column"]] == 0).all(), (name, spec.name)
+    # A backfill recomputed older days: they are checked too, still one row per day.
+    assert len(_frames(candidate.settings, backfill=True)[AMP]) > LOOKBACK_DAYS
+
+
+def test_gate_connection_has_a_bounded_memory_limit(candidate: Candidate) -> None:
+    """DuckDB would otherwise cache every scanned block up to 80% of RAM: RSS would grow with the data."""
+    con = open_candidate(candidate.path, None)
+    try:
+        limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    finally:
+        con.close()
+    assert limit.endswith("MiB") and float(limit.split()[0]) <= 1024
+
+
+def test_event_rule_failure_names_partition_count_and_records(candidate: Candidate) -> None:
+    candidate.corrupt([f"update {STG_AMP} set event_type = null where upload_dt = {day(1)}"])
+    where = f"from {STG_AMP} where upload_dt = {day(1)}"
+    broken = _value(candidate.path, f"select count(*) {where}")
+    first = _value(
+        candidate.path,
+        f"select arg_min(source_file || ':' || source_line, struct_pack(f := source_file, l := source_line)) {where}",
+    )
+    assert broken > 5
+    result = run_gate(candidate.settings, config=config_for(STG_AMP))
+    (failure,) = result.failures
+    assert failure.expectation == "event_type_present"
+    assert f"1 of {LOOKBACK_DAYS} row(s) unexpected" in failure.detail
+    assert f"upload_dt={REFERENCE_DAY - timedelta(days=1)} (value {broken})" in failure.detail
+    records = failure.detail.split("records ", 1)[1].split("; ")
+    assert len(records) == 5  # the first five, by file and line
+    assert records[0] == first
+
+
+def test_raw_record_failure_names_file_line_and_value(candidate: Candidate) -> None:
+    candidate.corrupt([patch(AMP, '{"event_time": "2026-10-31T10:00:00Z"}')])
+    file, line, dt = _value(
+        candidate.path, f"select [_file, cast(_line as varchar), cast(dt as varchar)] from {AMP} "
+        "where json_extract_string(payload, '$.event_time') like '%T%'"
+    )
+    result = run_gate(candidate.settings, config=config_for(AMP))
+    (failure,) = result.failures
+    assert failure.expectation == "event_time_format"
+    assert f"dt={dt} (value 1)" in failure.detail
+    assert f"records {file}:{line} event_time=2026-10-31T10:00:00Z" in failure.detail
+
+
+def test_backfill_checks_the_raw_partitions_it_recomputed(candidate: Candidate) -> None:
+    """Nightly runs check the lookback window (older partitions were checked by their own night);
+    a backfill recomputes older days, so their partitions are checked again."""
+    candidate.corrupt(
+        [
+            patch(AMP, '{"device_id": null}', f"dt = {day(10)}"),
+            update(STG_AMP, "device_id = null", f"upload_dt = {day(10)}"),
+        ]
+    )
+    nightly = run_gate(candidate.settings, config=config_for(AMP, STG_AMP))
+    assert nightly.passed, nightly.summary()
+    bounds = (REFERENCE_DAY - timedelta(days=12), REFERENCE_DAY - timedelta(days=8))
+    backfill = run_gate(candidate.settings, backfill=True, config=config_for(AMP, STG_AMP, backfill_range=bounds))
+    assert {(f.dataset, f.expectation) for f in backfill.failures} == {
+        (AMP, "device_id_present"),
+        (STG_AMP, "device_id_present"),
+    }
+    elsewhere = (REFERENCE_DAY - timedelta(days=6), REFERENCE_DAY - timedelta(days=5))
+    assert run_gate(candidate.settings, backfill=True, config=config_for(AMP, backfill_range=elsewhere)).passed
+
+
 # ---- missing inputs
 
 
@@ -201,6 +303,50 @@ def test_data_docs_keep_the_history_outside_the_repo(tmp_path: Path, clean_wareh
     results = list((settings.home / "gx" / "uncommitted" / "validations").rglob("*.json"))
     assert len(results) == 2
     assert sorted(p.name for p in EXPECTATIONS_DIR.iterdir()) == repo_files
+
+
+def test_data_docs_index_lists_stored_results_from_its_cache(tmp_path: Path, clean_warehouse: Path) -> None:
+    """The index entry of a stored result is read once, then served from the cache on later builds."""
+    settings = make_settings(tmp_path / "home", tmp_path / "candidate.duckdb")
+    shutil.copyfile(clean_warehouse, settings.warehouse)
+    first = run_gate(settings, config=config_for(AUD, data_docs=True))
+    cache = settings.home / "gx" / "uncommitted" / CACHE_FILE
+    (entry,) = json.loads(cache.read_text())["entries"].values()
+    assert entry["success"] is True
+    # Mark the cached entry: the next index shows the cached value, so it did not re-read the result.
+    doc = json.loads(cache.read_text())
+    next(iter(doc["entries"].values()))["asset_name"] = "served-from-the-cache"
+    cache.write_text(json.dumps(doc))
+    second = run_gate(settings, config=config_for(AUD, data_docs=True))
+    html = (data_docs_dir(settings) / "index.html").read_text()
+    assert first.run_id in html and second.run_id in html
+    assert "served-from-the-cache" in html
+    assert len(json.loads(cache.read_text())["entries"]) == 2
+
+
+def test_unchanged_suites_are_not_registered_again(tmp_path: Path, clean_warehouse: Path) -> None:
+    """A new process (each Airflow task) reuses the suites GX stored; a changed suite file is re-registered."""
+    settings = make_settings(tmp_path / "home", tmp_path / "candidate.duckdb")
+    shutil.copyfile(clean_warehouse, settings.warehouse)
+    suites = tmp_path / "expectations"
+    shutil.copytree(EXPECTATIONS_DIR, suites)
+    stored = settings.home / "gx" / "expectations" / "marts" / "metrics_support_daily.json"
+
+    def gate_in_a_new_process() -> None:
+        _RUNNERS.clear()  # what a new process starts with
+        result = run_gate(settings, config=config_for(SUP_D, expectations_dir=suites, data_docs=True))
+        assert result.passed, result.summary()
+
+    gate_in_a_new_process()
+    written = stored.stat().st_mtime_ns
+    gate_in_a_new_process()
+    assert stored.stat().st_mtime_ns == written
+    path = suites / f"{SUP_D}.json"
+    doc = json.loads(path.read_text())
+    doc["expectations"][0]["description"] = "Reviewed again"
+    path.write_text(json.dumps(doc))
+    gate_in_a_new_process()
+    assert "Reviewed again" in stored.read_text()
 
 
 # ---- write-audit-publish

@@ -8,6 +8,7 @@ every cross-table rule is one SQL query whose rows GX validates.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 CANDIDATE = "candidate"
 PUBLISHED = "published"
+MEMORY_LIMIT = "1GB"  # the gate's DuckDB share of the 4 GB budget; GX and its frames take < 0.5 GB
 
 
 class DatasetError(RuntimeError):
@@ -34,10 +36,21 @@ def _sql_path(path: Path) -> str:
 
 
 def open_candidate(warehouse: Path, published: Path | None) -> duckdb.DuckDBPyConnection:
-    """Read-only access to the candidate (and the published snapshot); never takes a write lock."""
+    """Read-only access to the candidate (and the published snapshot); never takes a write lock.
+
+    DuckDB keeps the blocks it scanned in its buffer pool up to memory_limit (80% of RAM by
+    default), so scanning days of raw payloads would grow the gate's RSS with the data: a fixed
+    limit makes it evict (and spill, if an aggregate ever needs it) instead.
+    """
     if not warehouse.is_file():
         raise DatasetError(f"{warehouse}: candidate warehouse not found (run the build first)")
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(
+        ":memory:",
+        config={
+            "memory_limit": MEMORY_LIMIT,
+            "temp_directory": str(Path(tempfile.gettempdir()) / "insights-gate-duckdb"),
+        },
+    )
     try:
         con.execute(f"attach '{_sql_path(warehouse)}' as {CANDIDATE} (read_only)")
         if published is not None:

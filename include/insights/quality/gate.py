@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -161,7 +162,14 @@ def run_gate(
     params: dict[str, Any] = {}
 
     # MetricFlow opens the DuckDB file itself: ask it before the gate holds its read-only handle.
-    semantic_frame, semantic_error = _fetch_semantic_layer(settings, suites, conditions, log)
+    # Its `mf query` (a process start, 10-35 s) runs while this one imports GX and opens its context,
+    # which do not touch the warehouse.
+    import pandas  # noqa: F401  (imported once, here: both threads need it, and GX imports it too)
+
+    with ThreadPoolExecutor(1, thread_name_prefix="gate-semantic-layer") as pool:
+        semantic = pool.submit(_fetch_semantic_layer, settings, suites, conditions, log)
+        runner = runner_for(settings.home, data_docs_dir(settings))
+        semantic_frame, semantic_error = semantic.result()
     try:
         con = open_candidate(settings.warehouse, published)
     except DatasetError as exc:
@@ -181,7 +189,6 @@ def run_gate(
             params["lookback_days"],
             ", backfill" if backfill else "",
         )
-        runner = runner_for(settings.home, data_docs_dir(settings))
         for suite in suites:
             unmet = _unmet(suite.requires, conditions)
             if unmet:

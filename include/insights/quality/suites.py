@@ -8,7 +8,9 @@ A suite file is GX's own suite format (`name`, `expectations` with `type`/`kwarg
 - `meta.dataset` describes the rows validated: `description`, `key` (columns naming a row in
   failure messages), `params` (SQL parameters this suite sets), `requires` (conditions of the
   run, see REQUIREMENTS), `semantic_layer_metrics` (metrics the gate fetches from MetricFlow for the query);
-- an expectation may carry `meta.requires` too (e.g. the semantic-layer cross-check);
+- an expectation may carry `meta.requires` too (e.g. the semantic-layer cross-check), and
+  `meta.examples`: the column of the dataset that lists example records of an unexpected row
+  (datasets aggregated in SQL, one row per partition: failures still name the records);
 - `<name>.sql` next to the suite is the DuckDB query that produces the dataset, with `$param`
   placeholders.
 """
@@ -47,6 +49,7 @@ class ExpectationSpec:
     kwargs: dict[str, Any]
     requires: tuple[str, ...]
     document: dict[str, Any]  # the expectation as written in the suite file, handed to GX
+    examples: str | None = None  # column listing example records of a row, in datasets aggregated in SQL
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,12 @@ def _parse_expectation(path: Path, index: int, raw: Any, seen: set[str]) -> Expe
     if not isinstance(raw.get("description"), str) or not raw["description"].strip():
         raise _fail(path, f"{where} ({name})", "field 'description': missing (say what the rule protects)")
     requires = _requirements(path, f"{where} ({name}): field 'meta.requires'", meta.get("requires"))
-    return ExpectationSpec(name=name, type=etype, kwargs=dict(kwargs), requires=requires, document=raw)
+    examples = meta.get("examples")
+    if examples is not None and (not isinstance(examples, str) or not examples):
+        raise _fail(path, f"{where} ({name})", f"field 'meta.examples': expected a column name, got {examples!r}")
+    return ExpectationSpec(
+        name=name, type=etype, kwargs=dict(kwargs), requires=requires, document=raw, examples=examples
+    )
 
 
 def load_suite(path: Path) -> SuiteSpec:
