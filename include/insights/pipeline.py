@@ -61,13 +61,19 @@ def extract_days(source: str, first_day: date, last_day: date, live: Settings) -
     return results
 
 
+# dbt unit tests check the models' logic on fixtures: they run in CI (tests/warehouse), not in
+# production builds, where they would only repeat the same result every night.
+PRODUCTION_EXCLUDE = "resource_type:unit_test"
+
+
 def build_warehouse(settings: Settings | None = None, *, start: date | None = None, end: date | None = None,
                     full_refresh: bool = False, select: str | None = None) -> Any:
     """Load the raw zone and run dbt: nightly (no bounds), backfill (bounds) or full refresh."""
     from insights.warehouse import build
 
     settings = settings or load_settings()
-    return build(settings, start=start, end=end, full_refresh=full_refresh, select=select, log=log)
+    return build(settings, start=start, end=end, full_refresh=full_refresh, select=select,
+                 exclude=PRODUCTION_EXCLUDE, log=log)
 
 
 # The warehouse DAG's dbt tasks, one per layer, in this order.
@@ -89,7 +95,7 @@ def load_raw_zone(settings: Settings | None = None) -> dict[str, int]:
     return {"files_loaded": result.files_loaded, "rows_inserted": result.rows_inserted}
 
 
-def dbt_build_layer(layer: str, settings: Settings | None = None) -> None:
+def dbt_build_layer(layer: str, settings: Settings | None = None) -> Any:
     """`dbt build` of one layer with the nightly vars (the warehouse DAG's dbt tasks)."""
     from insights.warehouse import run_dbt, warehouse_lock
 
@@ -99,8 +105,8 @@ def dbt_build_layer(layer: str, settings: Settings | None = None) -> None:
     with warehouse_lock(settings):
         # buildable: a test runs in the first layer where all its parents are built or upstream, so a
         # test spanning layers (a mart reconciled against staging) never runs against a stale table.
-        run_dbt(["build", "--select", DBT_LAYER_SELECTORS[layer], "--indirect-selection", "buildable"],
-                settings, log=log)
+        return run_dbt(["build", "--select", DBT_LAYER_SELECTORS[layer], "--indirect-selection", "buildable",
+                        "--exclude", PRODUCTION_EXCLUDE], settings, log=log)
 
 
 def quality_gate(settings: Settings | None = None, *, backfill_range: tuple[date, date] | None = None,

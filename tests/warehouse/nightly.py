@@ -47,7 +47,9 @@ MARTS = {
     "metrics_retention_cohorts": "cohort_date",
     "metrics_feature_adoption_weekly": "week_start, feature",
 }
-# Intermediate tables compared too (every column but the load stamp, which differs by design).
+# Intermediate tables compared too (every column but the run-dependent bookkeeping: load stamps and
+# the day a re-decided event left, which differ by design between nightly runs and a full refresh).
+RUN_DEPENDENT_COLUMNS = ("loaded_at", "owner_loaded_at", "replaced_event_date")
 INTERMEDIATE = {
     "int_events__deduplicated": "event_key",
     "int_devices": "device_id",
@@ -82,7 +84,8 @@ def table_rows(settings: Settings, target: str, schema: str, table: str, order_b
     qualified = f"{schema_name(schema, target)}.{table}"
     with connect(settings, target) as con:
         if target == "duckdb":
-            columns = [r[0] for r in con.execute(f"describe {qualified}").fetchall() if r[0] != "loaded_at"]
+            columns = [r[0] for r in con.execute(f"describe {qualified}").fetchall()
+                       if r[0] not in RUN_DEPENDENT_COLUMNS]
             return con.execute(f"select {', '.join(columns)} from {qualified} order by {order_by}").fetchall()
         with con.cursor() as cur:
             cur.execute(f"select * from {qualified} order by {order_by}")

@@ -40,6 +40,9 @@ MY_UNIT_TESTS = {
     "feature_adoption_weekly_counts_active_users_per_iso_week",
     "retention_rates_stay_null_until_their_day_is_loaded",
     "event_day_follows_the_reporting_timezone",
+    "dedup_incremental_names_the_day_a_replaced_event_left",
+    "device_owner_merge_keeps_the_stored_owner_unless_beaten",
+    "user_event_days_recompute_only_the_days_a_run_can_change",
 }
 
 

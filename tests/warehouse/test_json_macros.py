@@ -46,9 +46,18 @@ def _probe_sql() -> str:
     for index, (path, _, _) in enumerate(EXPECTED):
         columns.append(f"{{{{ json_type('doc', {path!r}) }}}} as t_{index}")
         columns.append(f"{{{{ json_text('doc', {path!r}) }}}} as v_{index}")
+    # json_texts (all paths, one parse) reads exactly what json_text reads, path by path
+    agree = " and ".join(
+        f"(texts[{index + 1}] is not distinct from {{{{ json_text('doc', {path!r}) }}}})"
+        for index, (path, _, _) in enumerate(EXPECTED)
+    )
+    columns.append(f"{agree} as texts_agree")
+    paths = [path for path, _, _ in EXPECTED]
+    json_type = "{{ 'jsonb' if target.type == 'postgres' else 'json' }}"
     return (
-        f"with docs as (select cast('{literal}' as {{{{ 'jsonb' if target.type == 'postgres' else 'json' }}}}) as doc) "
-        f"select {', '.join(columns)} from docs"
+        f"with docs as (select cast('{literal}' as {json_type}) as doc), "
+        f"parsed as (select doc, {{{{ json_texts('doc', {paths!r}) }}}} as texts from docs) "
+        f"select {', '.join(columns)} from parsed"
     )
 
 
@@ -62,3 +71,4 @@ def test_json_macros_agree_with_json_semantics(wh_settings: Settings, target: st
         assert row[f"t_{index}"] == json_type, (path, row[f"t_{index}"])
         if json_text is not None or json_type in (None, "null"):
             assert row[f"v_{index}"] == json_text, (path, row[f"v_{index}"])
+    assert row["texts_agree"] is True

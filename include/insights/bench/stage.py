@@ -43,21 +43,30 @@ def _load(settings: Settings, night: date) -> dict[str, Any]:
     return load_raw_zone(settings)
 
 
-def _dbt(settings: Settings, night: date, full_refresh: bool = False) -> dict[str, Any]:
+def _dbt(settings: Settings, night: date) -> dict[str, Any]:
+    """The warehouse DAG's dbt tasks: one `dbt build` per layer, in order, as the DAG runs them."""
+    from insights.pipeline import DBT_LAYER_SELECTORS, dbt_build_layer
+
+    layers, nodes = {}, []
+    for layer in DBT_LAYER_SELECTORS:
+        started = time.monotonic()
+        nodes += dbt_build_layer(layer, settings).nodes
+        layers[layer] = round(time.monotonic() - started, 2)
+    return {"layer_seconds": layers, "slowest_nodes": _slowest(nodes)}
+
+
+def _full_refresh(settings: Settings, night: date) -> dict[str, Any]:
+    from insights.pipeline import PRODUCTION_EXCLUDE
     from insights.warehouse import dbt_vars, run_dbt, warehouse_lock
 
-    args = ["build", "--full-refresh"] if full_refresh else ["build"]
     with warehouse_lock(settings):
-        result = run_dbt(args, settings, vars=dbt_vars(settings), log=log)
-    slowest = sorted(result.nodes, key=lambda n: -n.seconds)[:8]
-    return {"slowest_nodes": [[n.unique_id, round(n.seconds, 2)] for n in slowest]}
+        result = run_dbt(["build", "--full-refresh", "--exclude", PRODUCTION_EXCLUDE], settings,
+                         vars=dbt_vars(settings), log=log)
+    return {"slowest_nodes": _slowest(result.nodes)}
 
 
-def _audit(settings: Settings, night: date) -> dict[str, Any]:
-    from insights.pipeline import hygiene_audit
-
-    hygiene_audit(night, settings)
-    return {}
+def _slowest(nodes: Any) -> list[list[Any]]:
+    return [[n.unique_id, round(n.seconds, 2)] for n in sorted(nodes, key=lambda n: -n.seconds)[:8]]
 
 
 def _gate(settings: Settings, night: date) -> dict[str, Any]:
@@ -94,10 +103,9 @@ STAGES: dict[str, Callable[[Settings, date], dict[str, Any]]] = {
     "extract": _extract,
     "load": _load,
     "dbt": _dbt,
-    "audit": _audit,
     "gate": _gate,
     "publish": _publish,
-    "full_refresh": lambda settings, night: _dbt(settings, night, full_refresh=True),
+    "full_refresh": _full_refresh,
     "floor": _floor,
 }
 

@@ -13,7 +13,9 @@
 --
 -- Incremental: only raw rows loaded since the last run (loaded_at high-water mark) are read;
 -- each affected event is re-decided between its kept copy and the new copies. Keeping the
--- minimum is associative, so this equals deduplicating all copies at once.
+-- minimum is associative, so this equals deduplicating all copies at once. When the re-decided
+-- copy moves the event to another day, replaced_event_date names the day it left, so the
+-- day-level incrementals downstream recompute that day too.
 {%- set copy_columns = [
     'event_key', 'event_uuid', 'insert_id', 'event_type', 'user_id', 'device_id',
     'event_time', 'server_upload_time', 'session_id', 'platform', 'os_name', 'country',
@@ -42,7 +44,8 @@ with new_copies as (
         user_is_test,
         source_file,
         source_line,
-        loaded_at
+        loaded_at,
+        false as is_kept_copy
     from {{ ref('stg_amplitude__events') }}
     {% if is_incremental() %}
     where loaded_at > (
@@ -56,12 +59,14 @@ candidates as (
     select
         {% for column in copy_columns %}new_copies.{{ column }}{{ ',' if not loop.last }}
         {% endfor %}
+        , new_copies.is_kept_copy
     from new_copies
     {% if is_incremental() %}
     union all
     select
         {% for column in copy_columns %}kept.{{ column }}{{ ',' if not loop.last }}
         {% endfor %}
+        , true as is_kept_copy
     from {{ this }} as kept
     where kept.event_key in (select new_copies.event_key from new_copies)
     {% endif %}
@@ -82,7 +87,9 @@ ranked as (
                 {{ ordered_text('candidates.source_file') }},
                 candidates.source_line
         ) as copy_rank,
-        max(candidates.loaded_at) over (partition by candidates.event_key) as last_loaded_at
+        max(candidates.loaded_at) over (partition by candidates.event_key) as last_loaded_at,
+        max(case when candidates.is_kept_copy then {{ reporting_date('candidates.event_time') }} end)
+            over (partition by candidates.event_key) as kept_event_date
     from candidates
 )
 
@@ -109,6 +116,12 @@ select
     user_is_test,
     source_file,
     source_line,
-    last_loaded_at as loaded_at
+    last_loaded_at as loaded_at,
+    case
+        when kept_event_date is distinct from {{ reporting_date('event_time') }} then kept_event_date
+    end as replaced_event_date
 from ranked
 where copy_rank = 1
+-- Clustered by day: downstream incrementals read a few recent days, which lets the database
+-- skip the row groups of every other day.
+order by event_date

@@ -1,64 +1,41 @@
 {{
     config(
         materialized='incremental',
-        unique_key='user_id',
+        unique_key='activity_date',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where activity_date in ({{ user_event_days_recompute_days(this) }}){% endif %}",
     )
 }}
+-- depends_on: {{ ref('int_events__deduplicated') }}, {{ ref('int_devices') }} (read by the pre-hook)
 -- Every deduplicated event (valid or not) attributed to its resolved user (metrics.md 2.1):
 -- its own user_id, else the owner of its device (retroactively: anonymous events before the
 -- identification count for the owner). Events of devices without an owner are anonymous and
 -- left out. One row per (user, day, event type, email domain) with event counts; the grain
 -- keeps everything the user-level rules need (first seen, exclusions, activity, features).
 --
--- Incremental (unique_key user_id, delete+insert): the users whose attributed events may have
--- changed are re-aggregated in full. A change on a device (new or re-decided event, new
--- owner) can only affect users whose user_id appears on that device: the owner is one of
--- them, as is any user that lost the device's anonymous events to a new owner.
+-- Incremental (unique_key activity_date, delete+insert): a day's rows depend only on that day's
+-- events and on the owners of their devices, so each run recomputes whole days, the ones a
+-- change can reach: the days of events (re)written by this run, the day a re-decided event left
+-- (replaced_event_date), and the days of the anonymous events of devices whose owner changed.
+-- A night touches a few recent days, whatever the length of the history. The pre-hook deletes
+-- those days first: a day left without attributed events must not keep its old rows.
 {%- if is_incremental() %}
-with changed_devices as (
-    select distinct events.device_id
-    from {{ ref('int_events__deduplicated') }} as events
-    where events.loaded_at > (
-        select coalesce(max(previous.loaded_at), cast('1900-01-01' as timestamp))
-        from {{ this }} as previous
-    )
+with recompute_days as (
+    {{ user_event_days_recompute_days(this) }}
 ),
 
-affected_users as (
-    select distinct events.user_id
-    from {{ ref('int_events__deduplicated') }} as events
-    where events.user_id is not null
-        and events.device_id in (select changed_devices.device_id from changed_devices)
+day_bounds as (
+    select
+        min(recompute_days.activity_date) as first_day,
+        max(recompute_days.activity_date) as last_day
+    from recompute_days
 ),
+{%- else %}
+with
+{%- endif %}
 
 attributed as (
-    select
-        events.user_id,
-        events.event_date,
-        events.event_type,
-        events.user_email_domain,
-        events.user_is_test,
-        events.is_future_dated
-    from {{ ref('int_events__deduplicated') }} as events
-    where events.user_id in (select affected_users.user_id from affected_users)
-    union all
-    select
-        devices.owner_user_id as user_id,
-        events.event_date,
-        events.event_type,
-        events.user_email_domain,
-        events.user_is_test,
-        events.is_future_dated
-    from {{ ref('int_events__deduplicated') }} as events
-    inner join {{ ref('int_devices') }} as devices
-        on events.device_id = devices.device_id
-    where events.user_id is null
-        and devices.owner_user_id in (select affected_users.user_id from affected_users)
-)
-{%- else %}
-with attributed as (
     select
         coalesce(events.user_id, devices.owner_user_id) as user_id,
         events.event_date,
@@ -70,8 +47,13 @@ with attributed as (
     left join {{ ref('int_devices') }} as devices
         on events.device_id = devices.device_id
     where coalesce(events.user_id, devices.owner_user_id) is not null
+    {%- if is_incremental() %}
+        -- the range lets the scan skip other days' row groups; the list keeps only the days
+        and events.event_date between (select day_bounds.first_day from day_bounds)
+            and (select day_bounds.last_day from day_bounds)
+        and events.event_date in (select recompute_days.activity_date from recompute_days)
+    {%- endif %}
 )
-{%- endif %}
 
 select
     attributed.user_id,
@@ -90,3 +72,4 @@ group by
     attributed.event_date,
     attributed.event_type,
     attributed.user_email_domain
+order by activity_date
