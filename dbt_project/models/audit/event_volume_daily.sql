@@ -10,18 +10,18 @@
 -- depends_on: {{ ref('int_audit__reference_window') }} (read by the pre-hook)
 -- Valid events per day and event type over the hygiene window of each reference day, planned
 -- or not: the daily trend of unplanned events in the hygiene report. Kept per reference day
--- like the other audit tables (an audit run replaces its own day's rows only).
+-- like the other audit tables (an audit run replaces its own day's rows only). Read from the
+-- per-day aggregates (int_audit__daily_event_volume), never from the events themselves.
 select
-    cast(events.reference_date as date) as reference_date,
-    cast(events.event_date as date) as event_date,
-    cast(events.event_type as text) as event_type,
+    cast(ref_window.reference_date as date) as reference_date,
+    cast(volumes.event_date as date) as event_date,
+    cast(volumes.event_type as text) as event_type,
     plan.event_type is not null as is_planned,
-    cast(count(*) as bigint) as events
-from {{ ref('int_audit__window_events') }} as events
+    cast(volumes.events as bigint) as events
+from {{ ref('int_audit__daily_event_volume') }} as volumes
+inner join {{ ref('int_audit__reference_window') }} as ref_window
+    on volumes.event_date between ref_window.window_start and ref_window.window_end
 left join {{ ref('stg_workspace__tracking_plan_events') }} as plan
-    on events.event_type = plan.event_type
-group by
-    events.reference_date,
-    events.event_date,
-    events.event_type,
-    plan.event_type
+    on volumes.event_type = plan.event_type
+where volumes.event_type is not null
+    and volumes.events > 0

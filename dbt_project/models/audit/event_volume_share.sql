@@ -13,14 +13,19 @@
 -- replaces the rows of its own reference day only (pre-hook), so earlier days stay for trends;
 -- full_refresh is off for the same reason.
 with volumes as (
+    -- the window's sum of the per-day aggregates (int_audit__daily_event_volume)
     select
-        events.reference_date,
-        events.event_type,
-        count(*) as events_in_window
-    from {{ ref('int_audit__window_events') }} as events
+        ref_window.reference_date,
+        daily.event_type,
+        cast(sum(daily.events) as bigint) as events_in_window
+    from {{ ref('int_audit__daily_event_volume') }} as daily
+    inner join {{ ref('int_audit__reference_window') }} as ref_window
+        on daily.event_date between ref_window.window_start and ref_window.window_end
+    where daily.event_type is not null
+        and daily.events > 0
     group by
-        events.reference_date,
-        events.event_type
+        ref_window.reference_date,
+        daily.event_type
 ),
 
 totals as (

@@ -13,6 +13,7 @@
 -- stale row), and full_refresh is off so the history of earlier days survives.
 -- events_in_window = the events of the type in the window that show the finding (all of them
 -- for a type-level finding, the violating ones for property_violation, 0 for dead_tracker).
+-- Volumes and violations come from the per-day aggregates (int_audit__daily_*), not the events.
 {%- set default_rule = '^[a-z][a-z0-9]*(_[a-z0-9]+)*$' %}
 {%- if target.type == 'postgres' %}
     {%- set matches_rule = "(volumes.event_type ~ naming.naming_rule)" %}
@@ -85,29 +86,45 @@ deprecated_firing as (
     where plan.status = 'deprecated'
 ),
 
+window_checks as (
+    -- the window's days of the per-day property checks (int_audit__daily_property_checks)
+    select
+        daily.event_type,
+        daily.property_name,
+        daily.violation,
+        daily.violating_events
+    from {{ ref('int_audit__daily_property_checks') }} as daily
+    inner join {{ ref('int_audit__reference_window') }} as reference_windows
+        on daily.event_date between reference_windows.window_start and reference_windows.window_end
+    where daily.event_type is not null
+),
+
 property_counts as (
     select
-        checks.event_type,
-        checks.property_name,
-        checks.violation,
-        count(*) as violating_events
-    from {{ ref('int_audit__property_checks') }} as checks
+        window_checks.event_type,
+        window_checks.property_name,
+        window_checks.violation,
+        cast(sum(window_checks.violating_events) as bigint) as violating_events
+    from window_checks
+    where window_checks.property_name is not null
     group by
-        checks.event_type,
-        checks.property_name,
-        checks.violation
+        window_checks.event_type,
+        window_checks.property_name,
+        window_checks.violation
 ),
 
 property_violations as (
+    -- events with at least one violation: the per-day counts add up (an event has one day)
     select
-        events.event_type,
+        window_checks.event_type,
         'property_violation' as finding,
         max(volumes.events_in_window) as events_of_type,
-        count(distinct events.event_key) as violating_events
-    from {{ ref('int_audit__property_checks') }} as events
+        cast(sum(window_checks.violating_events) as bigint) as violating_events
+    from window_checks
     inner join volumes
-        on events.event_type = volumes.event_type
-    group by events.event_type
+        on window_checks.event_type = volumes.event_type
+    where window_checks.property_name is null
+    group by window_checks.event_type
 ),
 
 property_details as (

@@ -11,24 +11,50 @@
 -- Property violations of the hygiene window per (event type, property, kind), with one example
 -- payload each (the event_properties of the violating event with the smallest event key, so the
 -- example is stable). The property_violation rows of tracking_plan_findings summarize these.
--- Kept per reference day (an audit run replaces its own day's rows only).
-with ranked as (
+-- Kept per reference day (an audit run replaces its own day's rows only). Read from the per-day
+-- checks (int_audit__daily_property_checks): counts add up over the window's days, and the
+-- window's example is the smallest-keyed of its days' examples.
+with window_checks as (
     select
-        checks.reference_date,
-        checks.event_type,
-        checks.property_name,
-        checks.property_type,
-        checks.violation,
-        checks.event_key,
-        checks.event_properties,
-        count(*) over (
-            partition by checks.reference_date, checks.event_type, checks.property_name, checks.violation
+        ref_window.reference_date,
+        daily.event_type,
+        daily.property_name,
+        daily.property_type,
+        daily.violation,
+        daily.violating_events,
+        daily.example_event_key,
+        daily.example_event_properties
+    from {{ ref('int_audit__daily_property_checks') }} as daily
+    inner join {{ ref('int_audit__reference_window') }} as ref_window
+        on daily.event_date between ref_window.window_start and ref_window.window_end
+    where daily.property_name is not null
+),
+
+ranked as (
+    select
+        window_checks.reference_date,
+        window_checks.event_type,
+        window_checks.property_name,
+        window_checks.property_type,
+        window_checks.violation,
+        window_checks.example_event_key,
+        window_checks.example_event_properties,
+        sum(window_checks.violating_events) over (
+            partition by
+                window_checks.reference_date,
+                window_checks.event_type,
+                window_checks.property_name,
+                window_checks.violation
         ) as violating_events,
         row_number() over (
-            partition by checks.reference_date, checks.event_type, checks.property_name, checks.violation
-            order by {{ ordered_text('checks.event_key') }}
+            partition by
+                window_checks.reference_date,
+                window_checks.event_type,
+                window_checks.property_name,
+                window_checks.violation
+            order by {{ ordered_text('window_checks.example_event_key') }}
         ) as example_rank
-    from {{ ref('int_audit__property_checks') }} as checks
+    from window_checks
 )
 
 select
@@ -38,7 +64,7 @@ select
     cast(ranked.property_type as text) as property_type,
     cast(ranked.violation as text) as violation,
     cast(ranked.violating_events as bigint) as violating_events,
-    cast(ranked.event_key as text) as example_event_key,
-    cast(ranked.event_properties as text) as example_event_properties
+    cast(ranked.example_event_key as text) as example_event_key,
+    cast(ranked.example_event_properties as text) as example_event_properties
 from ranked
 where ranked.example_rank = 1
