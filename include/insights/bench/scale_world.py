@@ -182,17 +182,22 @@ FILES_SIDECAR = "_files.json"
 
 
 def _compress(plain: Path, target: Path) -> LandedFile:
-    """gzip (level 1, no name/mtime: same bytes every time) with sha256, size and line count."""
-    digest, size, rows = hashlib.sha256(), 0, 0
+    """gzip (level 1, no name/mtime: same bytes every time) with sha256, size and line count.
+
+    The lines are sorted first: DuckDB's partitioned writer emits rows in a thread-dependent order,
+    and the cache is only reusable (and comparable across runs) when a day always has the same bytes.
+    """
+    digest, size = hashlib.sha256(), 0
     tmp = target.with_name(f".{target.name}.tmp")
+    lines = sorted(plain.read_bytes().splitlines(keepends=True))
+    rows = len(lines)
     with (
-        plain.open("rb") as source,
         tmp.open("wb") as raw_out,
         gzip.GzipFile(filename="", mode="wb", fileobj=raw_out, mtime=0, compresslevel=1) as out,
     ):
-        while chunk := source.read(1 << 22):
-            rows += chunk.count(b"\n")
-            out.write(chunk)
+        for start in range(0, rows, 1 << 14):
+            out.write(b"".join(lines[start:start + (1 << 14)]))
+    del lines
     with tmp.open("rb") as handle:
         while chunk := handle.read(1 << 22):
             digest.update(chunk)
