@@ -56,13 +56,9 @@ def _dbt(settings: Settings, night: date) -> dict[str, Any]:
 
 
 def _full_refresh(settings: Settings, night: date) -> dict[str, Any]:
-    from insights.pipeline import PRODUCTION_EXCLUDE
-    from insights.warehouse import dbt_vars, run_dbt, warehouse_lock
+    from insights.pipeline import build_warehouse
 
-    with warehouse_lock(settings):
-        result = run_dbt(["build", "--full-refresh", "--exclude", PRODUCTION_EXCLUDE], settings,
-                         vars=dbt_vars(settings), log=log)
-    return {"slowest_nodes": _slowest(result.nodes)}
+    return {"slowest_nodes": _slowest(build_warehouse(settings, full_refresh=True).dbt.nodes)}
 
 
 def _slowest(nodes: Any) -> list[list[Any]]:

@@ -8,7 +8,6 @@ every cross-table rule is one SQL query whose rows GX validates.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -48,7 +47,8 @@ def open_candidate(warehouse: Path, published: Path | None) -> duckdb.DuckDBPyCo
         ":memory:",
         config={
             "memory_limit": MEMORY_LIMIT,
-            "temp_directory": str(Path(tempfile.gettempdir()) / "insights-gate-duckdb"),
+            # beside the warehouse, not a machine-wide folder: gates of other homes may run at once
+            "temp_directory": str(warehouse.parent / "tmp" / "gate-duckdb"),
         },
     )
     try:
