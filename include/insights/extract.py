@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from insights.landing import RawZone, check_quarantine_share, max_quarantine_share, utc_iso
+from insights.locks import raw_zone_writing
 from insights.settings import SOURCES, Settings, load_settings
 from insights.sources import amplitude, typeform, zendesk
 from insights.sources.context import RunContext
@@ -94,7 +95,7 @@ def extract_interval(
         )
     threshold = max_quarantine_share()
     began = time.monotonic()
-    with source_lock(settings.state_dir, source):
+    with source_lock(settings.state_dir, source), raw_zone_writing(settings.home, f"extracting {source}", log):
         session = make_session(source, endpoint.credentials, HttpPolicy.from_env())
         with session:
             ctx = RunContext(

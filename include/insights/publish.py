@@ -20,18 +20,15 @@ failure before that commit, neither target changes and readers keep the previous
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from insights.locks import file_lock
 from insights.serving.config import ServingConfig
 from insights.serving.errors import PublishError
 from insights.serving.metadata import load_table_docs
@@ -69,22 +66,8 @@ class PublishResult:
     warnings: tuple[str, ...] = field(default=())
 
 
-@contextmanager
-def _publication_lock(folder: Path) -> Iterator[None]:
-    """One publication at a time per INSIGHTS_HOME; a second one fails at once instead of waiting."""
-    path = folder / ".publish.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise PublishError(f"{path}: another publication is running; retry when it is done") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+def _publication_busy(path: Path, holder: str) -> Exception:
+    return PublishError(f"{path}: another publication is running (pid {holder}); retry when it is done")
 
 
 def _manifest_path(settings: Settings) -> Path:
@@ -100,7 +83,7 @@ def publish(settings: Settings, *, log: logging.Logger | None = None) -> Publish
     config = ServingConfig.from_env()
     snapshot = settings.published_snapshot
     snapshot.parent.mkdir(parents=True, exist_ok=True)
-    with _publication_lock(snapshot.parent):
+    with file_lock(snapshot.parent / ".publish.lock", busy=_publication_busy):
         remove_stale_temps(snapshot, log)
         docs = load_table_docs(_manifest_path(settings), log)
         postgres = ServingLoad(settings.serving_dsn, config, log) if settings.serving_dsn else None

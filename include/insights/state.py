@@ -13,15 +13,14 @@ of one source never run at once; the kernel drops the lock when its holder dies.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import os
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from insights.landing import utc_iso, write_json_atomic
+from insights.locks import file_lock
 
 STATE_VERSION = 1
 
@@ -84,25 +83,12 @@ class SourceState:
 @contextlib.contextmanager
 def source_lock(state_dir: Path, source: str) -> Iterator[Path]:
     """Hold ``state/<source>.lock`` for the duration; fail fast naming the holder's pid if taken."""
-    state_dir = Path(state_dir)
-    state_dir.mkdir(parents=True, exist_ok=True)
-    path = state_dir / f"{source}.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode("ascii", errors="replace").strip() or "unknown"
-            raise ExtractionLockedError(
-                f"another extraction of {source} is running (pid {holder}, lock {path}); "
-                "wait for it to finish or stop that process"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-        try:
-            yield path
-        finally:
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+
+    def busy(path: Path, holder: str) -> Exception:
+        return ExtractionLockedError(
+            f"another extraction of {source} is running (pid {holder}, lock {path}); "
+            "wait for it to finish or stop that process"
+        )
+
+    with file_lock(Path(state_dir) / f"{source}.lock", busy=busy) as path:
+        yield path

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from insights.locks import raw_zone_reading
 from insights.settings import Settings
 from insights.warehouse.manifests import RawFile, complete_partitions, incomplete_partitions
 from insights.warehouse.raw_tables import STREAMS, RawStream
@@ -168,7 +169,8 @@ def load_raw(settings: Settings, target: str = "duckdb", log: logging.Logger | N
     started = time.monotonic()
     workspace = load_workspace(settings.config_dir)  # validate the config before touching the database
     schema = schema_name("raw", target)
-    with connect(settings, target) as con:
+    # Exclusive against extractions: the manifests and files read below stay as they are until commit.
+    with raw_zone_reading(settings.home, log), connect(settings, target) as con:
         writer = make_writer(con, schema, target)
         writer.begin()
         try:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from insights.locks import file_lock
 from insights.settings import Settings
 
 
@@ -19,27 +18,14 @@ def lock_path(settings: Settings) -> Path:
     return settings.home / "locks" / "warehouse.lock"
 
 
+def _busy(path: Path, holder: str) -> Exception:
+    return WarehouseBusyError(
+        f"another warehouse build holds the lock {path} (pid {holder}); wait for it to finish, or stop it, then retry"
+    )
+
+
 @contextmanager
 def warehouse_lock(settings: Settings) -> Iterator[Path]:
     """Hold the exclusive build lock; fail at once (no waiting) if another build holds it."""
-    path = lock_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
-            raise WarehouseBusyError(
-                f"another warehouse build holds the lock {path} (pid {holder}); "
-                "wait for it to finish, or stop it, then retry"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        try:
-            yield path
-        finally:
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+    with file_lock(lock_path(settings), busy=_busy) as path:
+        yield path
