@@ -68,7 +68,9 @@ def test_a_day_that_became_complete_is_recomputed_beyond_the_lookback_window(wh_
     assert all(row[-1] for row in second_night.values())
     assert second_night[GAP][1] == 5  # DAU of the gap day, u5 included
 
-    weekly_nightly = table_rows(wh_settings, "duckdb", "marts", "metrics_feature_adoption_weekly", "week_start, feature")
+    weekly_nightly = table_rows(
+        wh_settings, "duckdb", "marts", "metrics_feature_adoption_weekly", "week_start, feature"
+    )
     build(wh_settings, full_refresh=True, select=SELECTION, exclude=NO_TESTS, log=_log)
     assert second_night == _daily(wh_settings)
     assert weekly_nightly == table_rows(
