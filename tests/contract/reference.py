@@ -16,12 +16,15 @@ zendesk and typeform.
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,6 +46,47 @@ class RawRecords:
     ticket_versions: list[dict[str, Any]]  # Zendesk incremental export records
     forms: dict[str, dict[str, Any]]  # form_id -> latest definition
     responses: list[tuple[str, dict[str, Any]]]  # (form_id, response item), copies included
+
+
+def _records(folder: Path) -> Iterable[dict[str, Any]]:
+    """The records of a partition's manifested files (a folder without a manifest is not landed)."""
+    manifest = json.loads((folder / "_manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["files"]:
+        with gzip.open(folder / entry["name"], "rt", encoding="utf-8") as handle:
+            yield from (json.loads(line) for line in handle if line.strip())
+
+
+def read_raw_zone(raw_dir: Path) -> RawRecords:
+    """What a raw zone (docs/contracts.md layout) holds: every record of every manifested partition;
+    of each form, the definition in the latest partition."""
+
+    def partitions(pattern: str) -> list[Path]:
+        return sorted(m.parent for m in raw_dir.glob(f"{pattern}/_manifest.json"))
+
+    forms: dict[str, tuple[str, dict[str, Any]]] = {}
+    for folder in partitions("typeform/forms/dt=*"):
+        for form in _records(folder):
+            if form["id"] not in forms or folder.name >= forms[form["id"]][0]:
+                forms[form["id"]] = (folder.name, form)
+    return RawRecords(
+        events=[r for folder in partitions("amplitude/events/dt=*") for r in _records(folder)],
+        ticket_versions=[r for folder in partitions("zendesk/tickets/dt=*") for r in _records(folder)],
+        forms={form_id: form for form_id, (_dt, form) in forms.items()},
+        responses=[
+            (folder.parent.name.removeprefix("form_id="), r)
+            for folder in partitions("typeform/responses/form_id=*/dt=*")
+            for r in _records(folder)
+        ],
+    )
+
+
+def read_watermarks(raw_dir: Path) -> dict[str, datetime | None]:
+    """Each source's `complete_through` (naive UTC) from raw/<source>/_watermark.json; absent: no key."""
+    marks: dict[str, datetime | None] = {}
+    for path in sorted(raw_dir.glob("*/_watermark.json")):
+        value = json.loads(path.read_text(encoding="utf-8"))["complete_through"]
+        marks[path.parent.name] = _iso(value)
+    return marks
 
 
 @dataclass(frozen=True)
