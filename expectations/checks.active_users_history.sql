@@ -1,7 +1,8 @@
--- Published history must not move: every published day older than the lookback window (of the
--- older of the two builds, since an unpublished candidate may have recomputed days the
--- snapshot still shows in its window) keeps its counts in the candidate. A published day
--- missing from the candidate counts as changed.
+-- Published history must not move: every day published complete (is_complete, metrics.md 1.6)
+-- and older than the lookback window (of the older of the two builds, since an unpublished
+-- candidate may have recomputed days the snapshot still shows in its window) keeps its counts in
+-- the candidate. A day published incomplete is expected to change once its data is complete, at
+-- any age. A published day missing from the candidate counts as changed.
 with bounds as (
     select
         least(
@@ -25,4 +26,5 @@ cross join bounds
 left join marts.metrics_active_users_daily as candidate_days
     on published_days.date_day = candidate_days.date_day
 where published_days.date_day <= bounds.stable_through
+    and published_days.is_complete
 order by published_days.date_day

@@ -1,6 +1,7 @@
 -- Every (month, segment) row of the NPS mart, with: the day of month of month_start; the sum of
 -- the three categories; how far nps is from 100 * (promoters - detractors) / responses; on the
 -- 'all' row, the responses of the other segments of the month; whether the month has an 'all' row.
+-- is_complete_after_incomplete: a complete month after an incomplete one (completeness only moves forward).
 select
     nps.month_start as month_start,
     nps.segment as segment,
@@ -17,6 +18,14 @@ select
             partition by nps.month_start
         ), 0)
     end as segments_total,
-    bool_or(nps.segment = 'all') over (partition by nps.month_start) as month_has_all_segment
+    bool_or(nps.segment = 'all') over (partition by nps.month_start) as month_has_all_segment,
+    nps.is_complete as is_complete,
+    -- completeness is monotone (metrics.md 1.6): no complete row after an incomplete one
+    nps.is_complete and exists (
+        select 1
+        from marts.metrics_nps_monthly as earlier
+        where not earlier.is_complete
+            and earlier.month_start < nps.month_start
+    ) as is_complete_after_incomplete
 from marts.metrics_nps_monthly as nps
 order by nps.month_start, nps.segment

@@ -7,13 +7,22 @@
     once, leaves no gap);
   - everything again when the first loaded day moved (the completeness flags of the early
     days depend on it), e.g. after loading older raw data;
-  - a backfill (vars backfill_start / backfill_end, both inclusive) adds that range.
+  - a backfill (vars backfill_start / backfill_end, both inclusive) adds that range;
+  - for a mart with an `is_complete` column (metrics.md 1.6), given `is_complete_now` (the
+    completeness of the candidate day's row, an SQL boolean, null counting as false): every row
+    incomplete now, and every row stored as incomplete. A day that became complete is then
+    recomputed on the next night however old it is (its published values become final), and an
+    incomplete day keeps following its data until it is complete. Only the newest days are ever
+    incomplete (completeness is monotone), so this adds little work.
 
   `day` is the candidate day expression, `last_loaded_day` / `first_loaded_day` scalar SQL
   expressions of the loaded range, `existing_days` a relation and column holding the days
-  already built (e.g. `this` and 'date_day').
+  already built (e.g. `this` and 'date_day'); `row_key` maps a candidate day to that column
+  (default: the day itself; e.g. the Monday of its week).
 -#}
-{% macro recompute_day_filter(day, first_loaded_day, last_loaded_day, existing_relation, existing_column) -%}
+{% macro recompute_day_filter(
+    day, first_loaded_day, last_loaded_day, existing_relation, existing_column, is_complete_now=none, row_key=none
+) -%}
     {%- set lookback = var('late_event_lookback_days', 3) | int -%}
     {%- if lookback < 1 -%}
         {{ exceptions.raise_compiler_error("var late_event_lookback_days must be >= 1, got " ~ lookback) }}
@@ -26,6 +35,14 @@
         )
         or (select min(existing.{{ existing_column }}) from {{ existing_relation }} as existing)
             is distinct from {{ first_loaded_day }}
+        {%- if is_complete_now is not none %}
+        or not coalesce({{ is_complete_now }}, false)
+        or {{ row_key or day }} in (
+            select stored.{{ existing_column }}
+            from {{ existing_relation }} as stored
+            where not stored.is_complete
+        )
+        {%- endif %}
         {%- set backfill = backfill_range() %}
         {%- if backfill %}
         or {{ day }} between cast('{{ backfill[0] }}' as date) and cast('{{ backfill[1] }}' as date)

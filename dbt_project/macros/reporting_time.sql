@@ -23,6 +23,42 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#-
+  The UTC instants (timestamps without zone) at which reporting day `date_expr` starts and ends:
+  local midnight of the day, and of the next day, in the reporting timezone, converted to UTC.
+  DST-aware: a day of 23 or 25 hours spans 23 or 25 hours of UTC (Europe/Paris 2026-10-25 runs
+  from 2026-10-24 22:00 to 2026-10-25 23:00 UTC). `timestamp at time zone '<tz>'` reads a
+  wall-clock time in that zone (-> timestamptz) and `at time zone 'UTC'` gives it back as a
+  zone-less UTC timestamp, on DuckDB and Postgres alike, whatever the session time zone.
+  (In a zone whose clocks change at midnight a local midnight may not exist; the databases then
+  take the instant the clocks jumped to. None of the project's reporting zones does that.)
+-#}
+{% macro reporting_day_start_utc(date_expr) -%}
+    {{ _local_midnight_utc('cast(' ~ date_expr ~ ' as timestamp)') }}
+{%- endmacro %}
+
+{% macro reporting_day_end_utc(date_expr) -%}
+    {{ _local_midnight_utc('cast((' ~ date_expr ~ ') + 1 as timestamp)') }}
+{%- endmacro %}
+
+{% macro _local_midnight_utc(local_midnight) -%}
+    {%- set tz = reporting_timezone() -%}
+    {%- if tz | upper in ('UTC', 'ETC/UTC', 'Z') -%}
+        {{ local_midnight }}
+    {%- else -%}
+        (({{ local_midnight }} at time zone '{{ tz }}') at time zone 'UTC')
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Last day of the ISO week starting on `week_start_expr`, and of the month starting on `month_start_expr` -#}
+{% macro week_last_day(week_start_expr) -%}
+    cast(({{ week_start_expr }}) + 6 as date)
+{%- endmacro %}
+
+{% macro month_last_day(month_start_expr) -%}
+    (cast(({{ month_start_expr }}) + interval '1 month' as date) - 1)
+{%- endmacro %}
+
 {# Monday of the ISO week of a date #}
 {% macro iso_week_start(date_expr) -%}
     cast(date_trunc('week', cast({{ date_expr }} as timestamp)) as date)

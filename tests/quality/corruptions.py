@@ -69,6 +69,7 @@ SUP_W = "marts.metrics_support_weekly"
 CSAT = "marts.metrics_csat_monthly"
 TEAM = "marts.metrics_feedback_by_team_weekly"
 UNR = "marts.metrics_feedback_unrouted_weekly"
+PARTS = "raw._partitions"
 TPF = "audit.tracking_plan_findings"
 MF = "audit.metric_findings"
 
@@ -77,6 +78,40 @@ _SECOND_WEEK = f"(select min(weeks.week_start) + 7 from {ADOPT} as weeks)"
 
 def _shift_all(table: str, column: str) -> str:
     return f"update {table} set {column} = {column} + 1"
+
+
+# Each governed mart and the column naming its day, week, month or cohort day.
+_PERIODS = {
+    AUD: "date_day",
+    RET: "cohort_date",
+    ADOPT: "week_start",
+    NPS: "month_start",
+    SUP_D: "date_day",
+    SUP_W: "week_start",
+    CSAT: "month_start",
+    TEAM: "week_start",
+    UNR: "week_start",
+}
+
+
+def _completeness_cases() -> tuple[Case, ...]:
+    """Per mart: a row without its flag; the first period flagged incomplete, the last complete."""
+    cases = []
+    for mart, period in _PERIODS.items():
+        first = f"(select min(rows_.{period}) from {mart} as rows_)"
+        last = f"(select max(rows_.{period}) from {mart} as rows_)"
+        cases.append(Case(mart, "is_complete_present", (update(mart, "is_complete = null"),)))
+        cases.append(
+            Case(
+                mart,
+                "complete_rows_before_incomplete",
+                (
+                    f"update {mart} set is_complete = false where {period} = {first}",
+                    f"update {mart} set is_complete = true where {period} = {last}",
+                ),
+            )
+        )
+    return tuple(cases)
 
 
 CASES: tuple[Case, ...] = (
@@ -135,6 +170,12 @@ CASES: tuple[Case, ...] = (
             f"insert into {TF} select copies.payload, copies.dt, copies.form_id, copies._file, copies._line, "
             f"copies._loaded_at from {TF} as copies cross join range(10) where copies.dt < {R}",
         ),
+    ),
+    # ---- raw.partitions: a partition landed by a run that quarantined 20% of its records
+    Case(
+        "raw.partitions",
+        "run_quarantined_share_within_threshold",
+        (update(PARTS, "quarantined = 7, run_quarantined_share = 0.2", "source = 'typeform'"),),
     ),
     # ---- raw.zendesk_tickets
     Case(ZD, "has_recent_rows", (f"delete from {ZD} where dt > {day(7)}",), also=("fresh",)),
@@ -280,8 +321,22 @@ CASES: tuple[Case, ...] = (
     Case(RET, "cohort_size_present", (update(RET, "cohort_size = null"),)),
     Case(RET, "day_1_retention_in_unit_interval", (update(RET, "day_1_retention = 1.2"),)),
     Case(RET, "day_7_retention_in_unit_interval", (update(RET, "day_7_retention = -0.1"),)),
-    Case(RET, "day_28_retention_in_unit_interval", (update(RET, "day_28_retention = 28.0"),)),
+    Case(
+        RET,
+        "day_28_retention_in_unit_interval",
+        (update(RET, "day_28_retention = 28.0", "day_28_retention is not null"),),
+    ),
     Case(RET, "activation_rate_in_unit_interval", (update(RET, "activation_rate = 1.01"),)),
+    Case(  # the last cohort's day 28 is not complete: a rate there is published too early
+        RET,
+        "rates_null_until_their_day_is_complete",
+        (update(RET, "day_28_retention = 0.5", f"cohort_date = (select max(c.cohort_date) from {RET} as c)"),),
+    ),
+    Case(  # the first cohort's day 1 is complete: its rate must be there
+        RET,
+        "rates_null_until_their_day_is_complete",
+        (update(RET, "day_1_retention = null", f"cohort_date = (select min(c.cohort_date) from {RET} as c)"),),
+    ),
     # ---- marts.metrics_feature_adoption_weekly
     Case(ADOPT, "has_rows", (f"delete from {ADOPT}",)),
     Case(
@@ -304,7 +359,7 @@ CASES: tuple[Case, ...] = (
         NPS,
         "segment_present",
         (
-            f"insert into {NPS} values (date_trunc('month', {day(5)})::date, null, 1, 1, 0, 0, 100.0)",
+            f"insert into {NPS} values (date_trunc('month', {day(5)})::date, null, 1, 1, 0, 0, 100.0, false)",
         ),
     ),
     Case(NPS, "month_segment_unique", (duplicate(NPS, "segment = 'all'"),)),
@@ -313,8 +368,8 @@ CASES: tuple[Case, ...] = (
         NPS,
         "responses_positive",
         (
-            f"insert into {NPS} select nps.month_start, 'enterprise', 0, 0, 0, 0, 0.0 from {NPS} as nps "
-            "where nps.segment = 'all' limit 1",
+            f"insert into {NPS} select nps.month_start, 'enterprise', 0, 0, 0, 0, 0.0, nps.is_complete "
+            f"from {NPS} as nps where nps.segment = 'all' limit 1",
         ),
     ),
     Case(NPS, "categories_sum_to_responses", (update(NPS, "passives = passives + 1", "segment = 'all'"),)),
@@ -362,7 +417,7 @@ CASES: tuple[Case, ...] = (
     # ---- marts.metrics_csat_monthly
     Case(CSAT, "month_start_unique", (duplicate(CSAT, "true"),), also=("no_missing_month",)),
     Case(CSAT, "month_starts_first_day", (_shift_all(CSAT, "month_start"),)),
-    Case(CSAT, "no_missing_month", (f"insert into {CSAT} values (date '2027-01-01', 0, null)",)),
+    Case(CSAT, "no_missing_month", (f"insert into {CSAT} values (date '2027-01-01', 0, null, false)",)),
     Case(CSAT, "rated_tickets_present", (update(CSAT, "rated_tickets = null"),)),
     Case(CSAT, "rated_tickets_not_negative", (update(CSAT, "rated_tickets = -1"),)),
     Case(CSAT, "csat_in_unit_interval", (update(CSAT, "csat = 1.3"),)),
@@ -455,6 +510,8 @@ CASES: tuple[Case, ...] = (
         "anonymous_devices_unchanged",
         (update(AUD, "anonymous_devices = anonymous_devices + 1", f"date_day = {day(10)}"),),
     ),
+    # ---- is_complete of every governed mart (metrics.md 1.6)
+    *_completeness_cases(),
 )
 
 # Expectations whose failing case needs more than this fixture, and the test that covers them.

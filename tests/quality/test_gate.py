@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from insights.publish import publish
 from insights.quality import DATASET_QUERY, GateFailed, data_docs_dir, gate_report_path, load_suites, run_gate
 from insights.quality.datasets import load_frame, open_candidate
 from insights.quality.docs_index import CACHE_FILE
@@ -27,7 +28,7 @@ from tests.quality.conftest import (
     sha256,
 )
 from tests.quality.corruptions import AMP, AUD, STG_AMP, SUP_D, day, patch, update
-from tests.quality.world import DAYS, LOOKBACK_DAYS, REFERENCE_DAY
+from tests.quality.world import DAYS, LOOKBACK_DAYS, QUARANTINED_PARTITION, REFERENCE_DAY, execute
 
 HISTORY = "checks.active_users_history"
 CONSISTENCY = "checks.dau_consistency"
@@ -74,6 +75,26 @@ def test_explicit_backfill_may_rewrite_history(candidate: Candidate) -> None:
     assert result.passed
     assert [(s.dataset, s.expectation) for s in result.skipped] == [(HISTORY, None)]
     assert "nightly run" in result.skipped[0].reason
+
+
+@pytest.mark.parametrize("published_complete", [False, True])
+def test_history_rule_protects_only_days_published_complete(
+    tmp_path: Path, clean_warehouse: Path, published_complete: bool
+) -> None:
+    """A stuck source left D-10 onwards incomplete when they were published, with DAU one lower;
+    the candidate has them complete and right. Changing them is expected (metrics.md 1.6); had
+    they been published complete, it would be history rewritten."""
+    settings = make_settings(tmp_path / "home", tmp_path / "candidate.duckdb")
+    shutil.copyfile(clean_warehouse, settings.warehouse)
+    flags = "" if published_complete else ", is_complete = false"
+    execute(settings.warehouse, [f"update {AUD} set dau = dau - 1{flags} where date_day >= {day(10)}"])
+    publish(settings)
+    shutil.copyfile(clean_warehouse, settings.warehouse)
+
+    result = run_gate(settings, config=config_for(HISTORY))
+    # compared: the days older than the lookback window that were published complete
+    assert result.rows[HISTORY] == (DAYS - LOOKBACK_DAYS if published_complete else DAYS - 11)
+    assert result.failed(HISTORY) == (["dau_unchanged"] if published_complete else [])
 
 
 def test_history_rule_waits_for_a_first_publication(tmp_path: Path, clean_warehouse: Path) -> None:
@@ -419,3 +440,31 @@ def test_gate_silences_great_expectations_logging(tmp_path: Path) -> None:
         gx_lines[mode] = [line for line in stderr.splitlines() if line.startswith("great_expectations")]
     assert len(gx_lines["plain"]) > 100  # the noise is real: the check below can fail
     assert gx_lines["gate"] == []
+
+
+# ---- the quarantine threshold, seen per loaded partition
+
+PARTITIONS = "raw.partitions"
+
+
+def test_partition_share_is_checked_against_the_configured_threshold(
+    candidate: Candidate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fixture's one partition with quarantined records (0.5% of its run) passes the default 1%;
+    a lower INSIGHTS_MAX_QUARANTINE_SHARE makes the same candidate fail, naming the partition."""
+    assert run_gate(candidate.settings, config=config_for(PARTITIONS)).passed
+    monkeypatch.setenv("INSIGHTS_MAX_QUARANTINE_SHARE", "0.004")
+    result = run_gate(candidate.settings, config=config_for(PARTITIONS))
+    assert result.failed(PARTITIONS) == ["run_quarantined_share_within_threshold"]
+    source, stream, partition = QUARANTINED_PARTITION
+    assert f"source='{source}', stream='{stream}', partition='{partition}'" in result.failures[0].detail
+    assert "0.004" in result.failures[0].detail and "0.005" in result.failures[0].detail  # threshold and share
+
+
+def test_a_bad_threshold_setting_fails_the_dataset_naming_the_variable(
+    candidate: Candidate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INSIGHTS_MAX_QUARANTINE_SHARE", "lots")
+    result = run_gate(candidate.settings, config=config_for(PARTITIONS))
+    assert [(f.dataset, f.expectation) for f in result.failures] == [(PARTITIONS, DATASET_QUERY)]
+    assert "INSIGHTS_MAX_QUARANTINE_SHARE" in result.failures[0].detail

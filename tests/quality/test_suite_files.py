@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from insights.quality import SuiteFileError, load_suites
+from insights.quality.datasets import ENVIRONMENT_PARAMS
 from insights.quality.suites import REQUIREMENTS, load_suite, query_params
 from insights.settings import EXPECTATIONS_DIR
 
@@ -39,6 +40,7 @@ def test_every_public_mart_and_raw_stream_has_a_suite() -> None:
         "raw.zendesk_tickets",
         "raw.typeform_responses",
         "raw.daily_volume",
+        "raw.partitions",
     } <= names
     assert {
         "staging.stg_amplitude__events",
@@ -55,7 +57,7 @@ def test_suites_are_ordered_by_layer() -> None:
 
 def test_every_query_parameter_is_provided() -> None:
     for suite in load_suites(EXPECTATIONS_DIR):
-        missing = set(suite.sql_params) - RUN_PARAMS - set(suite.params)
+        missing = set(suite.sql_params) - RUN_PARAMS - set(ENVIRONMENT_PARAMS) - set(suite.params)
         assert not missing, f"{suite.name}: parameters nobody sets: {missing}"
         unused = set(suite.params) - set(suite.sql_params)
         assert not unused, f"{suite.name}: meta.dataset.params not used by its query: {unused}"

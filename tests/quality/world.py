@@ -7,6 +7,11 @@ here: staging by SQL over the raw payloads, the active-user model and the marts 
 from the same records, following metrics.md. The numbers are therefore consistent the way a
 correct dbt build's would be, so a clean copy passes the gate and each corruption in the
 tests breaks one rule on purpose.
+
+The raw zone's bookkeeping is there too: one raw._partitions row per partition (one of them from
+a run that quarantined a few records, under the default threshold) and the sources' watermarks
+(WATERMARKS), from which every mart's is_complete follows (metrics.md 1.6; days are UTC): the
+reference day is not complete for amplitude and typeform, the last week for no source.
 """
 
 from __future__ import annotations
@@ -39,6 +44,13 @@ RESPONSES_PER_DAY = 3
 NPS_FORM = "nps01"
 LOADED_AT = datetime(2026, 11, 1, 3, 0, 0)
 LOOKBACK_DAYS = 3  # the demo workspace's late_event_lookback_days
+# How far each source is complete (naive UTC), as raw._source_watermarks holds it.
+WATERMARKS = {
+    "amplitude": datetime(2026, 10, 31),
+    "zendesk": datetime(2026, 11, 1),
+    "typeform": datetime(2026, 10, 31, 12),
+}
+QUARANTINED_PARTITION = ("zendesk", "tickets", "dt=2026-10-20")  # 1 record set aside, run share 0.5%
 
 _WORKSPACE = load_workspace(PACKAGE_CONFIG_DIR)
 PLAN = {e.name: e for e in _WORKSPACE.tracking_plan.events}
@@ -54,6 +66,15 @@ def _days() -> list[date]:
 
 def _week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+def complete(day: date, *sources: str) -> bool:
+    """Day `day` (UTC) is complete for every one of `sources`: each is complete through its end."""
+    return all(WATERMARKS[s] >= datetime.combine(day + timedelta(days=1), time(0)) for s in sources)
+
+
+def _month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def _amplitude_ts(moment: datetime) -> str:
@@ -338,6 +359,39 @@ def _write_raw(con: duckdb.DuckDBPyConnection, world: World) -> None:
         for day in _days()
     ]
     _insert_raw(con, "raw.typeform_forms", rows, ("payload", "dt", "form_id", "_file", "_line", "_loaded_at"))
+    _write_bookkeeping(con)
+
+
+def _write_bookkeeping(con: duckdb.DuckDBPyConnection) -> None:
+    """raw._partitions from the loaded rows (a partition is a file's folder), raw._source_watermarks."""
+    con.execute(
+        """
+        insert into raw._partitions
+        select
+            split_part(loaded._file, '/', 1) as source,
+            split_part(loaded._file, '/', 2) as stream,
+            regexp_extract(loaded._file, '^[^/]+/[^/]+/(.*)/[^/]+$', 1) as partition,
+            count(*) as rows,
+            0 as quarantined,
+            0.0 as run_quarantined_share,
+            max(loaded._loaded_at) as loaded_at
+        from (
+            select _file, _loaded_at from raw.amplitude_events
+            union all select _file, _loaded_at from raw.zendesk_tickets
+            union all select _file, _loaded_at from raw.typeform_forms
+            union all select _file, _loaded_at from raw.typeform_responses
+        ) as loaded
+        group by 1, 2, 3
+        """
+    )
+    updated = con.execute(
+        "update raw._partitions set quarantined = 1, run_quarantined_share = 0.005 "
+        "where source = ? and stream = ? and partition = ?",
+        list(QUARANTINED_PARTITION),
+    ).fetchall()
+    assert updated == [(1,)], f"no partition {QUARANTINED_PARTITION} in the fixture"
+    for source, complete_through in WATERMARKS.items():
+        con.execute("insert into raw._source_watermarks values (?, ?, ?)", [source, complete_through, LOADED_AT])
 
 
 def _insert_raw(
@@ -449,6 +503,7 @@ def _engagement(world: World) -> list[dict[str, Any]]:
                 "anonymous_devices": len(anonymous.get(day, set())),
                 "wau_is_complete_window": day - timedelta(days=6) >= FIRST_DAY,
                 "mau_is_complete_window": day - timedelta(days=27) >= FIRST_DAY,
+                "is_complete": complete(day, "amplitude"),
             }
         )
     return rows
@@ -469,8 +524,8 @@ def _retention(world: World) -> list[dict[str, Any]]:
         cohorts[day].append(user)
 
     def rate(cohort: date, members: list[str], offset: int, hit: Any) -> float | None:
-        """Share of the cohort for which `hit` holds; null until day cohort + offset is loaded."""
-        if cohort + timedelta(days=offset) > REFERENCE_DAY:
+        """Share of the cohort for which `hit` holds; null until day cohort + offset is complete."""
+        if not complete(cohort + timedelta(days=offset), "amplitude"):
             return None
         return sum(1 for m in members if hit(m)) / len(members)
 
@@ -485,6 +540,7 @@ def _retention(world: World) -> list[dict[str, Any]]:
         row["activation_rate"] = rate(
             cohort, members, 6, lambda m, c=cohort: any(c <= d <= c + timedelta(days=6) for d in activated[m])
         )
+        row["is_complete"] = complete(cohort, "amplitude")
         rows.append(row)
     return rows
 
@@ -509,6 +565,7 @@ def _feature_adoption(world: World) -> list[dict[str, Any]]:
                     "adopters": adopters,
                     "weekly_active_users": len(users),
                     "adoption_rate": adopters / len(users) if users else None,
+                    "is_complete": complete(week + timedelta(days=6), "amplitude"),
                 }
             )
         week += timedelta(days=7)
@@ -534,6 +591,7 @@ def _nps(world: World) -> list[dict[str, Any]]:
             "passives": c[1],
             "detractors": c[2],
             "nps": 100 * (c[0] - c[2]) / sum(c),
+            "is_complete": complete(_month_end(month), "typeform"),
         }
         for (month, segment), c in sorted(counts.items())
     ]
@@ -569,7 +627,15 @@ def _support(world: World) -> tuple[list[dict[str, Any]], list[dict[str, Any]], 
             )
         if ticket["satisfaction_rating"]["score"] in ("good", "bad"):
             ratings[created_at.date().replace(day=1)].append(ticket["satisfaction_rating"]["score"])
-    daily = [{"date_day": d, "tickets_created": created[d], "tickets_solved": solved[d]} for d in _days()]
+    daily = [
+        {
+            "date_day": d,
+            "tickets_created": created[d],
+            "tickets_solved": solved[d],
+            "is_complete": complete(d, "zendesk"),
+        }
+        for d in _days()
+    ]
     weekly = []
     week = _week_start(FIRST_DAY)
     while week <= REFERENCE_DAY:
@@ -580,6 +646,7 @@ def _support(world: World) -> tuple[list[dict[str, Any]], list[dict[str, Any]], 
                 "median_full_resolution_minutes": statistics.median(resolutions[week])
                 if resolutions[week]
                 else None,
+                "is_complete": complete(week + timedelta(days=6), "zendesk"),
             }
         )
         week += timedelta(days=7)
@@ -589,6 +656,7 @@ def _support(world: World) -> tuple[list[dict[str, Any]], list[dict[str, Any]], 
             "month_start": m,
             "rated_tickets": len(ratings[m]),
             "csat": ratings[m].count("good") / len(ratings[m]) if ratings[m] else None,
+            "is_complete": complete(_month_end(m), "zendesk"),
         }
         for m in months
     ]
@@ -619,6 +687,7 @@ def _feedback(world: World) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
             "team": t,
             "feedback_received": received[(w, t)],
             "feedback_resolved": resolved[(w, t)],
+            "is_complete": complete(w + timedelta(days=6), "zendesk", "typeform"),
         }
         for w in weeks
         for t in TEAMS
@@ -629,6 +698,7 @@ def _feedback(world: World) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
             "items": items[w],
             "unrouted_items": unrouted[w],
             "unrouted_share": unrouted[w] / items[w] if items[w] else None,
+            "is_complete": complete(w + timedelta(days=6), "zendesk", "typeform"),
         }
         for w in weeks
     ]
@@ -656,54 +726,61 @@ def _write_models(con: duckdb.DuckDBPyConnection, world: World) -> None:
         "marts.metrics_active_users_daily",
         _engagement(world),
         "date_day date, dau bigint, wau bigint, mau bigint, stickiness double, anonymous_devices bigint, "
-        "wau_is_complete_window boolean, mau_is_complete_window boolean",
+        "wau_is_complete_window boolean, mau_is_complete_window boolean, is_complete boolean",
     )
     _frame(
         con,
         "marts.metrics_retention_cohorts",
         _retention(world),
         "cohort_date date, cohort_size bigint, day_1_retention double, day_7_retention double, "
-        "day_28_retention double, activation_rate double",
+        "day_28_retention double, activation_rate double, is_complete boolean",
     )
     _frame(
         con,
         "marts.metrics_feature_adoption_weekly",
         _feature_adoption(world),
-        "week_start date, feature varchar, adopters bigint, weekly_active_users bigint, adoption_rate double",
+        "week_start date, feature varchar, adopters bigint, weekly_active_users bigint, adoption_rate double, "
+        "is_complete boolean",
     )
     _frame(
         con,
         "marts.metrics_nps_monthly",
         _nps(world),
         "month_start date, segment varchar, responses bigint, promoters bigint, passives bigint, "
-        "detractors bigint, nps double",
+        "detractors bigint, nps double, is_complete boolean",
     )
     daily, weekly, csat = _support(world)
     _frame(
         con,
         "marts.metrics_support_daily",
         daily,
-        "date_day date, tickets_created bigint, tickets_solved bigint",
+        "date_day date, tickets_created bigint, tickets_solved bigint, is_complete boolean",
     )
     _frame(
         con,
         "marts.metrics_support_weekly",
         weekly,
-        "week_start date, median_first_reply_minutes double, median_full_resolution_minutes double",
+        "week_start date, median_first_reply_minutes double, median_full_resolution_minutes double, "
+        "is_complete boolean",
     )
-    _frame(con, "marts.metrics_csat_monthly", csat, "month_start date, rated_tickets bigint, csat double")
+    _frame(
+        con,
+        "marts.metrics_csat_monthly",
+        csat,
+        "month_start date, rated_tickets bigint, csat double, is_complete boolean",
+    )
     by_team, company = _feedback(world)
     _frame(
         con,
         "marts.metrics_feedback_by_team_weekly",
         by_team,
-        "week_start date, team varchar, feedback_received bigint, feedback_resolved bigint",
+        "week_start date, team varchar, feedback_received bigint, feedback_resolved bigint, is_complete boolean",
     )
     _frame(
         con,
         "marts.metrics_feedback_unrouted_weekly",
         company,
-        "week_start date, items bigint, unrouted_items bigint, unrouted_share double",
+        "week_start date, items bigint, unrouted_items bigint, unrouted_share double, is_complete boolean",
     )
     con.execute("create schema audit")
     _frame(

@@ -4,6 +4,10 @@ An independent second implementation for the tests: it reads the fixture's recor
 warehouse, and applies the written rules directly (word boundaries with regex lookarounds, the
 median from `statistics`), so a wrong join, filter or tie-break in the SQL shows up as a
 difference. Days are UTC (the demo settings' reporting_timezone).
+
+Completeness (metrics.md 1.6) comes from the sources' watermarks (`Watermarks`): a UTC day d is
+complete for a source when the source is complete through d + 1 00:00; a week or month when its
+last day is. Every row ends with that flag, and the daily ranges run on to the last complete day.
 """
 
 from __future__ import annotations
@@ -17,6 +21,36 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Watermarks:
+    """Per-source `complete_through` (naive UTC); a source without one has no complete day."""
+
+    zendesk: datetime | None = None
+    typeform: datetime | None = None
+
+    def complete(self, day: date, *sources: str) -> bool:
+        end = datetime.combine(day + timedelta(days=1), datetime.min.time())
+        marks = [getattr(self, source) for source in sources]
+        return all(mark is not None and mark >= end for mark in marks)
+
+    def last_complete_day(self, *sources: str) -> date | None:
+        marks = [getattr(self, source) for source in sources]
+        if any(mark is None for mark in marks):
+            return None
+        return min(marks).date() - timedelta(days=1)  # type: ignore[union-attr]
+
+
+NO_WATERMARKS = Watermarks()
+
+
+def week_end(week: date) -> date:
+    return week + timedelta(days=6)
+
+
+def month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def parse_ts(value: str | None) -> datetime | None:
@@ -85,22 +119,26 @@ def current_tickets(versions: Iterable[dict[str, Any]]) -> list[Ticket]:
     return tickets
 
 
-def support_days(tickets: list[Ticket]) -> list[date]:
+def support_days(tickets: list[Ticket], marks: Watermarks = NO_WATERMARKS) -> list[date]:
+    """First to last day with a ticket created or solved, or to the last day complete for zendesk."""
     activity = [t.created for t in tickets] + [t.solved for t in tickets if t.is_solved and t.solved]
-    return days_between(min(activity), max(activity)) if activity else []
+    if not activity:
+        return []
+    last_complete = marks.last_complete_day("zendesk")
+    return days_between(min(activity), max([*activity, *([last_complete] if last_complete else [])]))
 
 
-def support_daily(tickets: list[Ticket]) -> list[Row]:
+def support_daily(tickets: list[Ticket], marks: Watermarks = NO_WATERMARKS) -> list[Row]:
     created = defaultdict(int)
     solved = defaultdict(int)
     for t in tickets:
         created[t.created] += 1
         if t.is_solved and t.solved:
             solved[t.solved] += 1
-    return [(day, created[day], solved[day]) for day in support_days(tickets)]
+    return [(day, created[day], solved[day], marks.complete(day, "zendesk")) for day in support_days(tickets, marks)]
 
 
-def support_weekly(tickets: list[Ticket]) -> list[Row]:
+def support_weekly(tickets: list[Ticket], marks: Watermarks = NO_WATERMARKS) -> list[Row]:
     replies: dict[date, list[float]] = defaultdict(list)
     resolutions: dict[date, list[float]] = defaultdict(list)
     for t in tickets:
@@ -108,23 +146,28 @@ def support_weekly(tickets: list[Ticket]) -> list[Row]:
             replies[week_of(t.created)].append(t.reply_minutes)
         if t.is_solved and t.solved and t.full_resolution_minutes is not None:
             resolutions[week_of(t.solved)].append(t.full_resolution_minutes)
-    weeks = sorted({week_of(day) for day in support_days(tickets)})
+    weeks = sorted({week_of(day) for day in support_days(tickets, marks)})
 
     def median(values: list[float]) -> float | None:
         return float(statistics.median(values)) if values else None
 
-    return [(week, median(replies[week]), median(resolutions[week])) for week in weeks]
+    return [
+        (week, median(replies[week]), median(resolutions[week]), marks.complete(week_end(week), "zendesk"))
+        for week in weeks
+    ]
 
 
-def csat_monthly(tickets: list[Ticket]) -> list[Row]:
+def csat_monthly(tickets: list[Ticket], marks: Watermarks = NO_WATERMARKS) -> list[Row]:
     good: dict[date, int] = defaultdict(int)
     rated: dict[date, int] = defaultdict(int)
     for t in tickets:
         if t.score in ("good", "bad"):
             rated[month_of(t.created)] += 1
             good[month_of(t.created)] += t.score == "good"
-    months = sorted({month_of(day) for day in support_days(tickets)})
-    return [(m, rated[m], good[m] / rated[m] if rated[m] else None) for m in months]
+    months = sorted({month_of(day) for day in support_days(tickets, marks)})
+    return [
+        (m, rated[m], good[m] / rated[m] if rated[m] else None, marks.complete(month_end(m), "zendesk")) for m in months
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -163,7 +206,11 @@ def _hidden(item: dict[str, Any], name: str) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
-def nps_monthly(responses: list[tuple[str, dict[str, Any]]], forms: dict[str, dict[str, Any]]) -> list[Row]:
+def nps_monthly(
+    responses: list[tuple[str, dict[str, Any]]],
+    forms: dict[str, dict[str, Any]],
+    marks: Watermarks = NO_WATERMARKS,
+) -> list[Row]:
     kept: dict[tuple[Any, date], tuple[datetime, str, str, str | None, int]] = {}
     for form_id, item in responses:
         submitted = parse_ts(item["submitted_at"])
@@ -185,7 +232,16 @@ def nps_monthly(responses: list[tuple[str, dict[str, Any]]], forms: dict[str, di
         for segment in ("all", plan or "unknown"):
             counts[(month, segment)][category] += 1
     return [
-        (month, segment, sum(c), c[0], c[1], c[2], 100 * (c[0] - c[2]) / sum(c))
+        (
+            month,
+            segment,
+            sum(c),
+            c[0],
+            c[1],
+            c[2],
+            100 * (c[0] - c[2]) / sum(c),
+            marks.complete(month_end(month), "typeform"),
+        )
         for (month, segment), c in counts.items()
     ]
 
@@ -241,27 +297,37 @@ def feedback_items(
     return items
 
 
-def item_weeks(items: list[Item]) -> list[date]:
-    return days_between(min(i.week for i in items), max(i.week for i in items), 7) if items else []
+FEEDBACK_SOURCES = ("zendesk", "typeform")
 
 
-def feedback_by_team_weekly(items: list[Item], teams: set[str]) -> list[Row]:
+def item_weeks(items: list[Item], marks: Watermarks = NO_WATERMARKS) -> list[date]:
+    """First to last week with an item, or to the week of the last day complete for both sources."""
+    if not items:
+        return []
+    last_complete = marks.last_complete_day(*FEEDBACK_SOURCES)
+    weeks = [i.week for i in items] + ([week_of(last_complete)] if last_complete else [])
+    return days_between(min(i.week for i in items), max(weeks), 7)
+
+
+def feedback_by_team_weekly(items: list[Item], teams: set[str], marks: Watermarks = NO_WATERMARKS) -> list[Row]:
     return [
         (
             week,
             team,
             sum(1 for i in items if i.week == week and i.team == team),
             sum(1 for i in items if i.week == week and i.team == team and i.resolved),
+            marks.complete(week_end(week), *FEEDBACK_SOURCES),
         )
-        for week in item_weeks(items)
+        for week in item_weeks(items, marks)
         for team in sorted(teams)
     ]
 
 
-def feedback_unrouted_weekly(items: list[Item]) -> list[Row]:
+def feedback_unrouted_weekly(items: list[Item], marks: Watermarks = NO_WATERMARKS) -> list[Row]:
     rows = []
-    for week in item_weeks(items):
+    for week in item_weeks(items, marks):
         total = sum(1 for i in items if i.week == week)
         unrouted = sum(1 for i in items if i.week == week and i.team is None)
-        rows.append((week, total, unrouted, unrouted / total if total else None))
+        complete = marks.complete(week_end(week), *FEEDBACK_SOURCES)
+        rows.append((week, total, unrouted, unrouted / total if total else None, complete))
     return rows

@@ -8,6 +8,8 @@ twice), partial responses (one later completed), respondents answering twice in 
 hidden user_id, NPS scores on every category edge, long texts with word-boundary traps,
 whitespace-only and empty texts, regex metacharacters, a keyword of an area missing from the
 product areas. An incomplete partition (no manifest) holds records that must never count.
+The sources' watermarks (WATERMARKS) make part of the range complete: zendesk through the end
+of 10-11 (10-12 and 10-13 hold data but are not complete), typeform through September.
 
 The layout is docs/contracts.md's; manifests are written with the landing writer's own
 `RawZone.write_manifest`, so the fixture stays in the format the loader reads.
@@ -23,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from insights.landing import RawZone
+from insights.landing import RawZone, utc_iso, write_json_atomic
 from insights.settings import PACKAGE_CONFIG_DIR
 
 # --------------------------------------------------------------------------------------------
@@ -550,9 +552,18 @@ def _write_pages(partition: Path, pages: list[list[dict[str, Any]]]) -> None:
         _write_gzip_lines(partition / f"part-{number:05d}.jsonl.gz", page)
 
 
+# How far each source is complete (raw/<source>/_watermark.json, naive UTC).
+WATERMARKS = {"zendesk": datetime(2026, 10, 12), "typeform": datetime(2026, 10, 1)}
+
+
 def write_raw_zone(raw_dir: Path) -> Path:
     """Write the whole fixture under raw_dir (the `raw/` folder of an INSIGHTS_HOME)."""
     zone = RawZone(raw_dir)
+    for source, complete_through in WATERMARKS.items():
+        write_json_atomic(
+            raw_dir / source / "_watermark.json",
+            {"source": source, "complete_through": utc_iso(complete_through.replace(tzinfo=UTC)), "updated_at": None},
+        )
     for dt, pages in ZENDESK_PARTITIONS.items():
         partition = raw_dir / "zendesk" / "tickets" / f"dt={dt}"
         _write_pages(partition, pages)

@@ -65,7 +65,7 @@ FAULTS: list[tuple[str, tuple[str, ...]]] = [
     ),
     (
         "insert into marts.metrics_feedback_by_team_weekly"
-        " select week_start, team, feedback_received, feedback_resolved"
+        " select week_start, team, feedback_received, feedback_resolved, is_complete"
         " from marts.metrics_feedback_by_team_weekly where team = 'collab' and week_start = date '2026-09-21'",
         (
             "test.insights.voc_unique_combination_metrics_feedback_by_team_weekly",
@@ -75,6 +75,14 @@ FAULTS: list[tuple[str, tuple[str, ...]]] = [
     (
         "update marts.metrics_feedback_unrouted_weekly set unrouted_share = -0.5 where week_start = date '2026-10-12'",
         ("test.insights.voc_between_metrics_feedback_unrouted_weekly_unrouted_share",),
+    ),
+    (  # a day zendesk is not complete through, published as complete
+        "update marts.metrics_support_daily set is_complete = true where date_day = date '2026-10-13'",
+        ("test.insights.complete_flag_follows_reporting_days_metrics_support_daily",),
+    ),
+    (  # a month typeform is complete through, left flagged incomplete (a stale row)
+        "update marts.metrics_nps_monthly set is_complete = false where month_start = date '2026-09-01'",
+        ("test.insights.complete_flag_follows_reporting_days_metrics_nps_monthly",),
     ),
 ]
 

@@ -15,7 +15,9 @@ from insights.workspace import load_workspace
 
 from . import expected
 from .conftest import VocWarehouse, read_mart, sorted_rows
-from .raw_fixture import complete_forms, complete_responses, complete_ticket_versions
+from .raw_fixture import WATERMARKS, complete_forms, complete_responses, complete_ticket_versions
+
+MARKS = expected.Watermarks(**WATERMARKS)
 
 pytestmark = pytest.mark.slow  # the session build takes ~25 s
 
@@ -53,7 +55,7 @@ def test_build_ran_the_voc_unit_and_data_tests(voc_duckdb: VocWarehouse) -> None
 
 def test_nps_monthly(voc_duckdb: VocWarehouse, responses) -> None:
     forms = expected.latest_forms(complete_forms())
-    want = sorted_rows(expected.nps_monthly(responses, forms))
+    want = sorted_rows(expected.nps_monthly(responses, forms, MARKS))
     assert read_mart(voc_duckdb.settings, "duckdb", "metrics_nps_monthly") == want
 
 
@@ -61,44 +63,49 @@ def test_nps_monthly_hand_checked(voc_duckdb: VocWarehouse) -> None:
     """Worked out by hand from raw_fixture.py: September keeps u1's later 6 (not the 9), r4 and r5
     (no user_id) count separately, r6 is partial, r13 counts once completed; October: u1 again."""
     rows = {(r[0], r[1]): r[2:] for r in read_mart(voc_duckdb.settings, "duckdb", "metrics_nps_monthly")}
-    assert rows[(date(2026, 9, 1), "all")] == (5, 2, 2, 1, 20.0)
-    assert rows[(date(2026, 10, 1), "all")] == (6, 2, 2, 2, 0.0)
-    assert rows[(date(2026, 9, 1), "pro")] == (1, 0, 0, 1, -100.0)
-    assert rows[(date(2026, 10, 1), "unknown")] == (1, 0, 1, 0, 0.0)
+    assert rows[(date(2026, 9, 1), "all")] == (5, 2, 2, 1, 20.0, True)  # typeform complete through September
+    assert rows[(date(2026, 10, 1), "all")] == (6, 2, 2, 2, 0.0, False)
+    assert rows[(date(2026, 9, 1), "pro")] == (1, 0, 0, 1, -100.0, True)
+    assert rows[(date(2026, 10, 1), "unknown")] == (1, 0, 1, 0, 0.0, False)
 
 
 def test_support_daily(voc_duckdb: VocWarehouse, tickets) -> None:
     got = read_mart(voc_duckdb.settings, "duckdb", "metrics_support_daily")
-    assert got == sorted_rows(expected.support_daily(tickets))
+    assert got == sorted_rows(expected.support_daily(tickets, MARKS))
     # hand check: 2026-09-24 .. 2026-10-13; the deleted 105 and the reopened 108 never count
     assert (got[0][0], got[-1][0], len(got)) == (date(2026, 9, 24), date(2026, 10, 13), 20)
     assert sum(r[1] for r in got) == 10 and sum(r[2] for r in got) == 6
+    # zendesk is complete through the end of 10-11: the last two days are published, flagged
+    assert [r[0] for r in got if not r[3]] == [date(2026, 10, 12), date(2026, 10, 13)]
 
 
 def test_support_weekly(voc_duckdb: VocWarehouse, tickets) -> None:
     got = read_mart(voc_duckdb.settings, "duckdb", "metrics_support_weekly")
-    assert got == sorted_rows(expected.support_weekly(tickets))
+    assert got == sorted_rows(expected.support_weekly(tickets, MARKS))
     by_week = {r[0]: r[1:] for r in got}
     # hand check: replies of 106 (5) and 107 (120), not the deleted 105 (999); 103 (4000) and 106 (510)
-    assert by_week[date(2026, 9, 28)] == (62.5, 2255.0)
+    assert by_week[date(2026, 9, 28)] == (62.5, 2255.0, True)  # its Sunday, 10-04, is complete
+    assert by_week[date(2026, 10, 12)][2] is False  # Sunday 10-18 is not
 
 
 def test_csat_monthly(voc_duckdb: VocWarehouse, tickets) -> None:
     got = read_mart(voc_duckdb.settings, "duckdb", "metrics_csat_monthly")
-    assert got == sorted_rows(expected.csat_monthly(tickets))
+    assert got == sorted_rows(expected.csat_monthly(tickets, MARKS))
     # hand check: September good 101, 106, bad 103 (102 offered, 104 unoffered, 105 deleted)
-    assert got[0] == (date(2026, 9, 1), 3, 2 / 3)
+    assert got[0] == (date(2026, 9, 1), 3, 2 / 3, True)
 
 
 def test_feedback_by_team_weekly(voc_duckdb: VocWarehouse, items) -> None:
     teams = {a.team for a in load_workspace(voc_duckdb.settings.config_dir).product_areas}
     got = read_mart(voc_duckdb.settings, "duckdb", "metrics_feedback_by_team_weekly")
-    assert got == sorted_rows(expected.feedback_by_team_weekly(items, teams))
+    assert got == sorted_rows(expected.feedback_by_team_weekly(items, teams, MARKS))
 
 
 def test_feedback_unrouted_weekly(voc_duckdb: VocWarehouse, items) -> None:
     got = read_mart(voc_duckdb.settings, "duckdb", "metrics_feedback_unrouted_weekly")
-    assert got == sorted_rows(expected.feedback_unrouted_weekly(items))
+    assert got == sorted_rows(expected.feedback_unrouted_weekly(items, MARKS))
     # hand check, week of 2026-09-21: tickets 101-104 and answers r1, r3, r4, r5; unrouted: 103
-    # (area:warp-drive, unknown), 104 (no tag), r4 ("Projects"/"reporting" match nothing), r5 (warp-drive)
-    assert got[0] == (date(2026, 9, 21), 8, 4, 0.5)
+    # (area:warp-drive, unknown), 104 (no tag), r4 ("Projects"/"reporting" match nothing), r5 (warp-drive);
+    # complete: its Sunday 09-27 is complete for zendesk and typeform
+    assert got[0] == (date(2026, 9, 21), 8, 4, 0.5, True)
+    assert [r[0] for r in got if r[4]] == [date(2026, 9, 21)]  # typeform is complete through September only

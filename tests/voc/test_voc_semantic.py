@@ -41,7 +41,7 @@ def test_metricflow_monthly_voc_metrics_match_marts(voc_duckdb: VocWarehouse, tm
     csat = {r[0]: r[2] for r in read_mart(settings, "duckdb", "metrics_csat_monthly")}
     created: dict[date, int] = defaultdict(int)
     solved: dict[date, int] = defaultdict(int)
-    for day, n_created, n_solved in read_mart(settings, "duckdb", "metrics_support_daily"):
+    for day, n_created, n_solved, _is_complete in read_mart(settings, "duckdb", "metrics_support_daily"):
         created[day.replace(day=1)] += n_created
         solved[day.replace(day=1)] += n_solved
     workspace = load_workspace(settings.config_dir)

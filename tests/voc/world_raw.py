@@ -5,6 +5,8 @@ extraction picks them up: generated_timestamp = updated_at); responses to the pa
 their submission (or landing, when partial) day, and those of a day's first 30 minutes a
 second time into the previous day's partition (the extraction's 30-minute lookback); form
 definitions into the last day's partition. Manifests are written by the landing writer.
+Watermarks: zendesk complete through the end of the last day, typeform through its start (the
+world's last day is published, flagged incomplete, in the NPS and feedback marts).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from insights.landing import RawZone
+from insights.landing import RawZone, utc_iso, write_json_atomic
 from insights.simulator import World
 
 from .expected import parse_ts
@@ -36,7 +38,17 @@ def _land(raw_dir: Path, stream: str, partition: str, files: dict[str, list[dict
     RawZone(raw_dir).write_manifest(folder, source=source, stream=name, interval=(start, start + timedelta(days=1)))
 
 
+def watermarks(world: World) -> dict[str, datetime]:
+    last = datetime.combine(world.last_day, time(0))
+    return {"zendesk": last + timedelta(days=1), "typeform": last}
+
+
 def write_world_raw_zone(world: World, raw_dir: Path) -> None:
+    for source, complete_through in watermarks(world).items():
+        write_json_atomic(
+            raw_dir / source / "_watermark.json",
+            {"source": source, "complete_through": utc_iso(complete_through.replace(tzinfo=UTC)), "updated_at": None},
+        )
     tickets: dict[date, list[dict[str, Any]]] = defaultdict(list)
     for version in world.ticket_versions:
         tickets[parse_ts(version["updated_at"]).date()].append(version)

@@ -4,12 +4,14 @@ The sequence (one dbt build per step, scoped to the events side):
   night 0   nothing landed yet: the build must still succeed, with empty marts;
   night 1.. each night lands the next upload day as an export run at 21:30 would see it
             (hour 21 partial, hours 22-23 missing) and re-lands the previous day complete
-            (the 2-hour lookback: hour 21 gets a new sha, hours 22-23 appear);
+            (the 2-hour lookback: hour 21 gets a new sha, hours 22-23 appear); the amplitude
+            watermark says complete through 21:00 of that day, so its last day is incomplete;
             before NIGHT_OF_PLAN_CHANGE an owner changes in the tracking plan (snapshot history);
             before NIGHT_OF_TAMPER the first day's row of the daily mart is tampered with: it
             is out of that night's recompute window, so the change must survive it;
-  last      the remaining upload days land complete, and the build is also a backfill of
-            [first day, first day], which must put the computed value back;
+  last      the remaining upload days land complete (watermark: the end of the last upload day),
+            and the build is also a backfill of [first day, first day], which must put the
+            computed value back;
   refresh   --full-refresh of everything on the same raw data, with every data and unit test.
 
 The world keeps its quirks inside the 3-day lookback (late uploads up to 24 h, identification
@@ -21,14 +23,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from insights.settings import Settings
 from insights.simulator.world import World
 from insights.warehouse import BuildResult, build, connect, schema_name
 
-from .raw_world import upload_days, write_events
+from .raw_world import upload_days, write_events, write_watermark
 
 SELECTION = (
     "+metrics_active_users_daily +metrics_retention_cohorts +metrics_feature_adoption_weekly "
@@ -129,9 +131,11 @@ def build_night_by_night(settings: Settings, world: World) -> NightlyWarehouse:
         write_events(settings.raw_dir, world.events, previous)  # the lookback re-fetch completes it
         if last_night:
             write_events(settings.raw_dir, world.events, batch)
+            write_watermark(settings.raw_dir, "amplitude", datetime.combine(batch[-1] + timedelta(days=1), time(0)))
         else:
             cutoff = datetime.combine(batch[-1], time(21, 30))
             write_events(settings.raw_dir, world.events, batch, uploaded_before=cutoff)
+            write_watermark(settings.raw_dir, "amplitude", datetime.combine(batch[-1], time(21)))
         if night == NIGHT_OF_PLAN_CHANGE:
             _change_owner(settings)
         if night == NIGHT_OF_TAMPER:

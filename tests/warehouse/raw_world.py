@@ -3,7 +3,8 @@
 Events go to `amplitude/events/dt=<upload day>/hour=<upload hour>.jsonl.gz`, one manifest per
 upload day, written with the landing module's own writer, so the loader reads exactly what an
 extraction would have landed. `write_events(..., upload_days=...)` lands only some upload days:
-loading day by day is how the nightly runs are simulated.
+loading day by day is how the nightly runs are simulated. `write_watermark` publishes how far a
+source is complete, in the format the extraction writes (`raw/<source>/_watermark.json`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from insights.landing import LandedFile, LandingStats, RawZone, RecordFileWriter
+from insights.landing import LandedFile, LandingStats, RawZone, RecordFileWriter, utc_iso, write_json_atomic
 
 AMPLITUDE_TS = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -41,8 +42,14 @@ def write_partition(
     day: date,
     *,
     raw_lines: bool = False,
+    quarantined: int | None = None,
+    run_quarantined_share: float | None = None,
 ) -> list[LandedFile]:
-    """Write `files` (name -> records, or raw bytes lines) into one partition, manifest last."""
+    """Write `files` (name -> records, or raw bytes lines) into one partition, manifest last.
+
+    `quarantined` / `run_quarantined_share` go into the manifest as the extraction writes them;
+    left out (None), the manifest has the older format without them.
+    """
     zone = RawZone(raw_dir)
     folder = zone.path(source, stream, *partition.split("/"))
     stats = LandingStats()
@@ -58,8 +65,29 @@ def write_partition(
         assert result is not None
         landed.append(result)
     start = datetime.combine(day, time(0), tzinfo=UTC)
-    zone.write_manifest(folder, source=source, stream=stream, interval=(start, start + timedelta(days=1)), files=landed)
+    extra: dict[str, Any] = {}
+    if quarantined is not None:
+        extra["quarantined"] = quarantined
+    if run_quarantined_share is not None:
+        extra["run_quarantined_share"] = run_quarantined_share
+    zone.write_manifest(
+        folder, source=source, stream=stream, interval=(start, start + timedelta(days=1)), files=landed, extra=extra
+    )
     return landed
+
+
+def write_watermark(raw_dir: Path, source: str, complete_through: datetime | str | None) -> Path:
+    """`raw/<source>/_watermark.json` as the extraction writes it (atomically); a naive datetime is UTC."""
+    if isinstance(complete_through, datetime):
+        moment = complete_through if complete_through.tzinfo else complete_through.replace(tzinfo=UTC)
+        complete_through = utc_iso(moment)
+    path = raw_dir / source / "_watermark.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(
+        path,
+        {"source": source, "complete_through": complete_through, "updated_at": utc_iso(datetime.now(UTC))},
+    )
+    return path
 
 
 def events_by_upload_hour(events: Iterable[dict]) -> dict[date, dict[int, list[dict]]]:

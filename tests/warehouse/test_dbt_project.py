@@ -18,12 +18,15 @@ pytestmark = pytest.mark.slow
 PUBLIC_MARTS = {
     "metrics_active_users_daily": [
         "date_day", "dau", "wau", "mau", "stickiness", "anonymous_devices",
-        "wau_is_complete_window", "mau_is_complete_window",
+        "wau_is_complete_window", "mau_is_complete_window", "is_complete",
     ],
     "metrics_retention_cohorts": [
         "cohort_date", "cohort_size", "day_1_retention", "day_7_retention", "day_28_retention", "activation_rate",
+        "is_complete",
     ],
-    "metrics_feature_adoption_weekly": ["week_start", "feature", "adopters", "weekly_active_users", "adoption_rate"],
+    "metrics_feature_adoption_weekly": [
+        "week_start", "feature", "adopters", "weekly_active_users", "adoption_rate", "is_complete",
+    ],
 }  # fmt: skip
 MY_UNIT_TESTS = {
     "only_a_json_boolean_is_a_test_flag",
@@ -37,8 +40,14 @@ MY_UNIT_TESTS = {
     "activation_window_includes_day_6_not_day_7",
     "loaded_days_cap_at_last_upload_day_and_ignore_future_dated",
     "active_users_daily_window_edges",
+    "engagement_days_run_to_the_last_complete_day",
     "feature_adoption_weekly_counts_active_users_per_iso_week",
-    "retention_rates_stay_null_until_their_day_is_loaded",
+    "retention_rates_stay_null_until_their_day_is_complete",
+    "utc_days_end_at_utc_midnight",
+    "paris_counts_the_25_hour_day_and_the_begun_next_day",
+    "new_york_leaves_the_last_local_day_incomplete",
+    "sydney_counts_the_23_hour_day",
+    "complete_days_need_a_watermark",
     "event_day_follows_the_reporting_timezone",
     "dedup_incremental_names_the_day_a_replaced_event_left",
     "device_owner_merge_keeps_the_stored_owner_unless_beaten",
@@ -103,7 +112,7 @@ def test_data_tests_catch_broken_marts(nightly_warehouse: NightlyWarehouse, tmp_
         con.execute("delete from marts.metrics_active_users_daily where date_day = ?", [days[3]])
         con.execute(
             "insert into marts.metrics_feature_adoption_weekly "
-            "select week_start, feature, weekly_active_users + 1, weekly_active_users, adoption_rate "
+            "select week_start, feature, weekly_active_users + 1, weekly_active_users, adoption_rate, is_complete "
             "from marts.metrics_feature_adoption_weekly where feature = 'tasks'"
         )
         last_cohort = con.execute("select max(cohort_date) from marts.metrics_retention_cohorts").fetchone()[0]
@@ -111,6 +120,12 @@ def test_data_tests_catch_broken_marts(nightly_warehouse: NightlyWarehouse, tmp_
             "update marts.metrics_retention_cohorts set day_28_retention = 0.5, activation_rate = 1.2 "
             "where cohort_date = ?",
             [last_cohort],
+        )
+        # a complete day flagged incomplete, and a complete week flagged incomplete
+        con.execute("update marts.metrics_active_users_daily set is_complete = false where date_day = ?", [days[0]])
+        con.execute(
+            "update marts.metrics_feature_adoption_weekly set is_complete = not is_complete "
+            "where week_start = (select min(week_start) from marts.metrics_feature_adoption_weekly)"
         )
     with pytest.raises(DbtError) as error:
         run_dbt(
@@ -126,8 +141,10 @@ def test_data_tests_catch_broken_marts(nightly_warehouse: NightlyWarehouse, tmp_
         "gap_free_days_metrics_active_users_daily_date_day",  # a missing day
         "unique_combination_of_columns_metrics_feature_adoption_weekly_week_start__feature",
         "assert_adopters_le_weekly_active_users",
-        "assert_retention_null_until_loaded",  # day 28 of the last cohort is not loaded
+        "assert_retention_null_until_complete",  # day 28 of the last cohort is not complete
         "accepted_range_metrics_retention_cohorts_activation_rate__1__0",
+        "complete_flag_follows_reporting_days_metrics_active_users_daily_is_complete__date_day__day__amplitude",
+        "complete_flag_follows_reporting_days_metrics_feature_adoption_weekly_is_complete__week_start__week__amplitude",
     }
     assert expected <= failed, f"not caught: {expected - failed}"
     message = str(error.value)

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from .nightly import INTERMEDIATE, MARTS, PLAN_CHANGE, TAMPER_OFFSET, NightlyWarehouse, duckdb_rows
+from .raw_world import upload_days
 
 pytestmark = pytest.mark.slow
 
@@ -37,9 +38,13 @@ def test_marts_cover_the_world_and_are_not_trivial(nightly_warehouse: NightlyWar
     daily = nightly_warehouse.after_full_refresh["metrics_active_users_daily"]
     days = [row[0] for row in daily]
     assert days[0] == world.first_day
-    assert days[-1] == world.last_day  # late uploads after the last day do not extend the spine
+    # the spine runs to the last complete day: the last upload day (late uploads land after the
+    # world's last day; the watermark is the end of that upload day)
+    assert days[-1] == upload_days(world.events)[-1] > world.last_day
     assert days == [world.first_day + timedelta(days=i) for i in range(len(days))]
-    assert all(row[1] > 0 for row in daily)  # people use the product every day of the world
+    assert all(row[-1] for row in daily)  # after the last night every day is complete
+    assert all(row[1] > 0 for row in daily if row[0] <= world.last_day)  # people use the product every day
+    assert all(row[1] == 0 for row in daily if row[0] > world.last_day)  # the world has ended: real zeros
     cohorts = nightly_warehouse.after_full_refresh["metrics_retention_cohorts"]
     assert sum(row[1] for row in cohorts) > 20
 

@@ -15,11 +15,18 @@ import pytest
 
 from insights.landing import RawZone, describe_file
 from insights.settings import Settings
-from insights.warehouse import ManifestError, RawLoadError, WarehouseBusyError, load_raw, warehouse_lock
+from insights.warehouse import (
+    ManifestError,
+    RawLoadError,
+    WarehouseBusyError,
+    WatermarkError,
+    load_raw,
+    warehouse_lock,
+)
 from insights.workspace import WorkspaceConfigError
 
 from .conftest import query
-from .raw_world import write_partition
+from .raw_world import write_partition, write_watermark
 
 DAY = date(2026, 1, 5)
 
@@ -281,3 +288,153 @@ def test_the_warehouse_lock_refuses_a_second_build(wh_settings: Settings, tmp_pa
             pass
     with warehouse_lock(wh_settings):  # released: free again
         pass
+
+
+# ---- raw-zone bookkeeping: partition counts and source watermarks
+
+
+def _partitions(settings: Settings, target: str) -> list[tuple]:
+    return query(
+        settings,
+        target,
+        "select source, stream, partition, rows, quarantined, run_quarantined_share, loaded_at "
+        "from {raw}._partitions order by source, stream, partition",
+    )
+
+
+def test_partition_counts_are_loaded_and_old_manifests_read_as_nothing_quarantined(
+    wh_settings: Settings, target: str
+) -> None:
+    files = {"hour=09.jsonl.gz": _events(9, 3), "hour=13.jsonl.gz": _events(13, 4)}
+    write_partition(
+        wh_settings.raw_dir, "amplitude", "events", f"dt={DAY}", files, DAY, quarantined=2, run_quarantined_share=0.004
+    )
+    _write_other_streams(wh_settings)  # manifests without the two fields (written before they existed)
+    result = load_raw(wh_settings, target)
+
+    rows = [r[:6] for r in _partitions(wh_settings, target)]
+    assert rows == [
+        ("amplitude", "events", f"dt={DAY}", 7, 2, 0.004),
+        ("typeform", "forms", f"dt={DAY}", 1, 0, 0.0),
+        ("typeform", "responses", f"form_id=nps01/dt={DAY}", 2, 0, 0.0),
+        ("zendesk", "tickets", f"dt={DAY}", 3, 0, 0.0),
+    ]
+    assert {r[6] for r in _partitions(wh_settings, target)} == {result.loaded_at}
+    assert result.stream("amplitude_events").partitions_recorded == 1
+
+
+def test_partition_rows_change_only_with_their_partition(wh_settings: Settings, target: str) -> None:
+    write_partition(
+        wh_settings.raw_dir, "amplitude", "events", f"dt={DAY}", {"hour=09.jsonl.gz": _events(9, 3)}, DAY,
+        quarantined=0, run_quarantined_share=0.0,
+    )  # fmt: skip
+    other = date(2026, 1, 6)
+    write_partition(
+        wh_settings.raw_dir, "amplitude", "events", f"dt={other}", {"hour=01.jsonl.gz": _events(1, 2)}, other,
+        quarantined=1, run_quarantined_share=0.2,
+    )  # fmt: skip
+    first = load_raw(wh_settings, target)
+    second = load_raw(wh_settings, target)
+    assert second.stream("amplitude_events").partitions_recorded == 0
+    assert {r[6] for r in _partitions(wh_settings, target)} == {first.loaded_at}  # idempotent
+
+    # a re-extraction of the first day by a run that quarantined more; the second day starts being rewritten
+    write_partition(
+        wh_settings.raw_dir, "amplitude", "events", f"dt={DAY}", {"hour=09.jsonl.gz": _events(9, 3)}, DAY,
+        quarantined=1, run_quarantined_share=0.25,
+    )  # fmt: skip
+    zone = RawZone(wh_settings.raw_dir)
+    zone.open_partition(zone.path("amplitude", "events", f"dt={other}"))
+    third = load_raw(wh_settings, target)
+    assert third.stream("amplitude_events").partitions_recorded == 1
+    assert _partitions(wh_settings, target) == [
+        ("amplitude", "events", f"dt={DAY}", 3, 1, 0.25, third.loaded_at),
+        ("amplitude", "events", f"dt={other}", 2, 1, 0.2, first.loaded_at),  # no manifest: the row stays
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("quarantined", -1, "field 'quarantined': expected a count"),
+        ("quarantined", "3", "field 'quarantined': expected a count"),
+        ("run_quarantined_share", 1.5, "field 'run_quarantined_share': expected a share between 0 and 1"),
+        ("run_quarantined_share", True, "field 'run_quarantined_share'"),
+        ("rows", 99, "field 'rows': 99 but its files list 3 record"),
+    ],
+)
+def test_a_bad_partition_count_names_the_manifest_and_field(
+    wh_settings: Settings, field: str, value: object, message: str
+) -> None:
+    write_partition(wh_settings.raw_dir, "amplitude", "events", f"dt={DAY}", {"hour=09.jsonl.gz": _events(9, 3)}, DAY)
+    manifest_path = wh_settings.raw_dir / "amplitude" / "events" / f"dt={DAY}" / "_manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest[field] = value
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(ManifestError) as error:
+        load_raw(wh_settings, "duckdb")
+    assert str(manifest_path) in str(error.value) and message in str(error.value)
+
+
+def _watermarks(settings: Settings, target: str) -> dict[str, tuple]:
+    rows = query(settings, target, "select source, complete_through, loaded_at from {raw}._source_watermarks")
+    return {source: (through, loaded_at) for source, through, loaded_at in rows}
+
+
+def test_source_watermarks_are_loaded_as_naive_utc_and_follow_the_files(wh_settings: Settings, target: str) -> None:
+    raw = wh_settings.raw_dir
+    write_watermark(raw, "amplitude", "2026-01-06T00:00:00Z")
+    write_watermark(raw, "typeform", None)  # known source, nothing complete yet
+    write_watermark(raw, "zendesk", "2026-01-06T01:30:00+01:00")  # an offset is converted to UTC
+    first = load_raw(wh_settings, target)
+    assert first.watermarks == {
+        "amplitude": datetime(2026, 1, 6),
+        "zendesk": datetime(2026, 1, 6, 0, 30),
+        "typeform": None,
+    }
+    assert _watermarks(wh_settings, target) == {
+        "amplitude": (datetime(2026, 1, 6), first.loaded_at),
+        "typeform": (None, first.loaded_at),
+        "zendesk": (datetime(2026, 1, 6, 0, 30), first.loaded_at),
+    }
+
+    load_raw(wh_settings, target)  # nothing changed: rows untouched
+    assert {s: v[1] for s, v in _watermarks(wh_settings, target).items()} == dict.fromkeys(
+        ("amplitude", "typeform", "zendesk"), first.loaded_at
+    )
+
+    write_watermark(raw, "amplitude", datetime(2026, 1, 7, 2))  # the next night moved it
+    (raw / "typeform" / "_watermark.json").unlink()  # a source without the file has no row
+    third = load_raw(wh_settings, target)
+    assert _watermarks(wh_settings, target) == {
+        "amplitude": (datetime(2026, 1, 7, 2), third.loaded_at),
+        "zendesk": (datetime(2026, 1, 6, 0, 30), first.loaded_at),
+    }
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"source": "amplitude", "complete_through": "2026-01-06T00:00:00"}', "has no UTC offset"),
+        ('{"source": "amplitude", "complete_through": "yesterday"}', "field 'complete_through': 'yesterday'"),
+        ('{"source": "amplitude", "complete_through": 1767657600}', "field 'complete_through': expected"),
+        ('{"source": "amplitude"}', "field 'complete_through': missing"),
+        ('{"source": "zendesk", "complete_through": null}', "field 'source': expected 'amplitude'"),
+        ('{"source": "amplitude", "complete_through": ', "unreadable watermark"),
+    ],
+)
+def test_a_bad_watermark_names_its_file_and_field_and_changes_nothing(
+    wh_settings: Settings, target: str, content: str, message: str
+) -> None:
+    _write_amplitude(wh_settings, hours={9: 3})
+    write_watermark(wh_settings.raw_dir, "amplitude", "2026-01-05T10:00:00Z")
+    load_raw(wh_settings, target)
+    _write_amplitude(wh_settings, day=date(2026, 1, 6), hours={2: 4})
+    path = wh_settings.raw_dir / "amplitude" / "_watermark.json"
+    path.write_text(content)
+
+    with pytest.raises(WatermarkError) as error:
+        load_raw(wh_settings, target)
+    assert str(path) in str(error.value) and message in str(error.value)
+    assert _count(wh_settings, target, "amplitude_events") == 3  # the new partition was not loaded either
+    assert [v[0] for v in _watermarks(wh_settings, target).values()] == [datetime(2026, 1, 5, 10)]

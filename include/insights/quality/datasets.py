@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from insights.landing import max_quarantine_share
 from insights.quality.suites import SuiteSpec
 from insights.warehouse.raw_tables import STREAMS
 
@@ -83,11 +84,25 @@ def newest_raw_day(con: duckdb.DuckDBPyConnection) -> date | None:
     return max(days) if days else None
 
 
+# Parameters set by the environment rather than by the run or the suite: the thresholds the
+# pipeline enforces elsewhere, so the gate checks the very same number.
+ENVIRONMENT_PARAMS = {"max_quarantine_share": max_quarantine_share}  # INSIGHTS_MAX_QUARANTINE_SHARE
+
+
+def environment_params(names: tuple[str, ...]) -> dict[str, Any]:
+    """Values of the environment parameters among `names` (a bad setting is a DatasetError naming it)."""
+    try:
+        return {name: ENVIRONMENT_PARAMS[name]() for name in names if name in ENVIRONMENT_PARAMS}
+    except ValueError as exc:
+        raise DatasetError(str(exc)) from exc
+
+
 def load_frame(
     con: duckdb.DuckDBPyConnection, suite: SuiteSpec, run_params: Mapping[str, Any]
 ) -> pd.DataFrame:
-    """Run the suite's query with its parameters (suite params override the run's)."""
-    values = {**run_params, **suite.params}
+    """Run the suite's query with its parameters (suite params override the run's, which override the
+    environment's)."""
+    values = {**environment_params(suite.sql_params), **run_params, **suite.params}
     missing = [p for p in suite.sql_params if p not in values]
     if missing:
         raise DatasetError(

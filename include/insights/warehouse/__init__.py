@@ -25,6 +25,7 @@ from insights.warehouse.manifests import ManifestError
 from insights.warehouse.raw_tables import STREAMS, RawPathError
 from insights.warehouse.raw_writers import RawLoadError
 from insights.warehouse.targets import TARGETS, connect, schema_name
+from insights.warehouse.watermarks import WatermarkError, read_watermarks
 
 __all__ = [
     "STREAMS",
@@ -39,11 +40,13 @@ __all__ = [
     "RawPathError",
     "StreamLoad",
     "WarehouseBusyError",
+    "WatermarkError",
     "build",
     "connect",
     "dbt_paths",
     "dbt_vars",
     "load_raw",
+    "read_watermarks",
     "run_dbt",
     "run_metricflow",
     "schema_name",

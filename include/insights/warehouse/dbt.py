@@ -241,7 +241,8 @@ def build(
     start/end: an explicit backfill of the daily marts over [start, end] (both inclusive; either
     may be open); without them the nightly rule applies (the last `late_event_lookback_days`
     days). full_refresh rebuilds every incremental model from the raw tables. select/exclude are
-    dbt node selections. Holds the warehouse lock for the whole build.
+    dbt node selections (tests with buildable indirect selection, as the warehouse DAG's layers
+    run them). Holds the warehouse lock for the whole build.
     """
     log = log or _log
     check_target(target)
@@ -253,7 +254,10 @@ def build(
         if full_refresh:
             args.append("--full-refresh")
         if select:
-            args += ["--select", select]
+            # buildable: a test runs only when all its parents are selected or upstream of the
+            # selection, so a test that spans the selection's edge (a mart checked against
+            # int_reporting_days, which every source feeds) never runs against a table not built.
+            args += ["--select", select, "--indirect-selection", "buildable"]
         if exclude:
             args += ["--exclude", exclude]
         result = run_dbt(args, settings, target, variables, log)

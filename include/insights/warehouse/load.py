@@ -5,7 +5,10 @@ Incremental and idempotent, driven by the partition manifests:
 - a file whose manifest sha256 changed (a re-fetched hour) has its rows deleted and re-inserted;
 - a loaded file that its partition's manifest no longer lists has its rows deleted;
 - partitions without a manifest are incomplete and left alone (their earlier rows stay).
-Every inserted row carries the run's `_loaded_at`, strictly later than any earlier run's, which
+Each loaded partition's counts (rows, quarantined, the run's quarantined share) go to
+`raw._partitions` (the gate checks the share), and each source's `_watermark.json` to
+`raw._source_watermarks` (the warehouse's complete days follow it; a source without the file has no
+row). Every inserted row carries the run's `_loaded_at`, strictly later than any earlier run's, which
 the incremental dbt models use as their high-water mark. The workspace config (tracking plan,
 product areas, keywords) is reloaded in full on every run.
 All of it happens in one transaction: a failed load leaves the raw schema as it was.
@@ -23,10 +26,11 @@ from typing import Any
 
 from insights.locks import raw_zone_reading
 from insights.settings import Settings
-from insights.warehouse.manifests import RawFile, complete_partitions, incomplete_partitions
+from insights.warehouse.manifests import Partition, RawFile, complete_partitions, incomplete_partitions
 from insights.warehouse.raw_tables import STREAMS, RawStream
 from insights.warehouse.raw_writers import RawLoadError, RawWriter, make_writer
 from insights.warehouse.targets import check_target, connect, schema_name
+from insights.warehouse.watermarks import Watermark, read_watermarks
 from insights.workspace import Workspace, load_workspace
 
 __all__ = ["LoadResult", "RawLoadError", "StreamLoad", "load_raw", "workspace_rows"]
@@ -44,6 +48,7 @@ class StreamLoad:
     rows_deleted: int
     incomplete_partitions: int
     seconds: float
+    partitions_recorded: int = 0  # partitions new or changed in raw._partitions
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class LoadResult:
     streams: tuple[StreamLoad, ...]
     workspace_rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    watermarks: dict[str, datetime | None] = field(default_factory=dict)  # as loaded, by source
 
     @property
     def rows_inserted(self) -> int:
@@ -109,6 +115,35 @@ def _check_counts(stream: RawStream, files: Sequence[RawFile], counts: dict[str,
             )
 
 
+def _record_partitions(
+    writer: RawWriter, stream: RawStream, partitions: Sequence[Partition], touched_dirs: set[str], loaded_at: datetime
+) -> int:
+    """Bring raw._partitions up to date for the stream's manifested partitions; returns how many changed.
+
+    A partition is (re)recorded when it is new, when its counts changed, or when files of it were
+    (re)loaded or removed; partitions without a manifest keep their row, like their loaded rows.
+    """
+    stored = writer.partition_counts(stream.source, stream.stream)
+    recorded = 0
+    for partition in partitions:
+        partition.check_rows()
+        counts = (partition.rows, partition.quarantined, partition.run_quarantined_share)
+        if stored.get(partition.partition) != counts or partition.rel_dir in touched_dirs:
+            writer.record_partition(stream.source, stream.stream, partition, loaded_at)
+            recorded += 1
+    return recorded
+
+
+def _load_watermarks(writer: RawWriter, watermarks: dict[str, Watermark], loaded_at: datetime) -> None:
+    """raw._source_watermarks = the files as they are now (a row changes only when its value does)."""
+    stored = writer.watermarks()
+    for source in stored.keys() - watermarks.keys():
+        writer.forget_watermark(source)
+    for source, watermark in watermarks.items():
+        if source not in stored or stored[source] != watermark.complete_through:
+            writer.set_watermark(source, watermark.complete_through, loaded_at)
+
+
 def _load_stream(
     writer: RawWriter, settings: Settings, stream: RawStream, loaded_at: datetime, log: logging.Logger
 ) -> StreamLoad:
@@ -132,6 +167,8 @@ def _load_stream(
     counts = writer.insert_files(stream, to_load, loaded_at) if to_load else {}
     _check_counts(stream, to_load, counts)
     writer.record_files(to_load, loaded_at)
+    touched_dirs = {path.rsplit("/", 1)[0] for path in removed} | {f.rel_path.rsplit("/", 1)[0] for f in to_load}
+    recorded = _record_partitions(writer, stream, partitions, touched_dirs, loaded_at)
     result = StreamLoad(
         table=stream.table,
         files_new=len(to_load) - len(replaced),
@@ -141,6 +178,7 @@ def _load_stream(
         rows_deleted=rows_deleted,
         incomplete_partitions=len(incomplete),
         seconds=time.monotonic() - started,
+        partitions_recorded=recorded,
     )
     rate = result.rows_inserted / result.seconds if result.seconds > 0 else 0.0
     log.info(
@@ -161,7 +199,7 @@ def load_raw(settings: Settings, target: str = "duckdb", log: logging.Logger | N
     """Bring the target's `raw` schema up to date with the raw zone and the workspace config.
 
     Callers that may run concurrently must hold the warehouse lock (`build` does).
-    Raises RawLoadError (naming file, line and field) or ManifestError on bad input, and
+    Raises RawLoadError (naming file, line and field), ManifestError or WatermarkError on bad input, and
     insights.workspace.WorkspaceConfigError on a bad config folder, before changing anything.
     """
     log = log or _log
@@ -171,12 +209,15 @@ def load_raw(settings: Settings, target: str = "duckdb", log: logging.Logger | N
     schema = schema_name("raw", target)
     # Exclusive against extractions: the manifests and files read below stay as they are until commit.
     with raw_zone_reading(settings.home, log), connect(settings, target) as con:
+        # Read under the lock with the manifests: the watermark describes exactly the partitions loaded.
+        watermarks = read_watermarks(settings.raw_dir)
         writer = make_writer(con, schema, target)
         writer.begin()
         try:
             writer.ensure_schema()
             loaded_at = _run_timestamp(writer)
             streams = tuple(_load_stream(writer, settings, s, loaded_at, log) for s in STREAMS)
+            _load_watermarks(writer, watermarks, loaded_at)
             ws_rows = workspace_rows(workspace)
             for table, rows in ws_rows.items():
                 writer.replace_workspace_table(table, rows)
@@ -191,14 +232,16 @@ def load_raw(settings: Settings, target: str = "duckdb", log: logging.Logger | N
         streams=streams,
         workspace_rows={t: len(r) for t, r in ws_rows.items()},
         seconds=time.monotonic() - started,
+        watermarks={source: w.complete_through for source, w in watermarks.items()},
     )
     log.info(
-        "raw load into %s (%s): %d file(s), %d rows in %.2f s; workspace config from %s",
+        "raw load into %s (%s): %d file(s), %d rows in %.2f s; workspace config from %s; complete through: %s",
         schema,
         target,
         result.files_loaded,
         result.rows_inserted,
         result.seconds,
         settings.config_dir,
+        ", ".join(f"{s} {w.isoformat() if w else 'nothing'}" for s, w in result.watermarks.items()) or "no watermark",
     )
     return result

@@ -4,6 +4,11 @@ The landing writer writes a partition's manifest last and atomically, so a parti
 without one is incomplete (being written, or interrupted): the loader ignores it until the next
 run of that interval completes it. The manifest's sha256 and row count of each file are what the
 loader trusts: a changed sha means the file was replaced (a re-fetched hour).
+
+A manifest also counts the partition's records (`rows`, the sum over its files), the records the run
+that wrote it set aside (`quarantined`) and that whole run's quarantined share
+(`run_quarantined_share`, what INSIGHTS_MAX_QUARANTINE_SHARE is checked against). Manifests written
+before those two fields existed read as 0 quarantined, share 0.
 """
 
 from __future__ import annotations
@@ -33,9 +38,23 @@ class RawFile:
 
 @dataclass(frozen=True)
 class Partition:
-    rel_dir: str
+    rel_dir: str  # relative to the raw zone: <source>/<stream>/<partition>
     manifest: Path
     files: tuple[RawFile, ...]
+    rows: int = 0
+    quarantined: int = 0
+    run_quarantined_share: float = 0.0
+
+    def check_rows(self) -> None:
+        """The partition's `rows` is the sum over its files (checked once the files are checked)."""
+        listed = sum(f.rows for f in self.files)
+        if self.rows != listed:
+            raise ManifestError(f"{self.manifest}: field 'rows': {self.rows} but its files list {listed} record(s)")
+
+    @property
+    def partition(self) -> str:
+        """The partition's folder below its stream, e.g. `dt=2026-01-05` or `form_id=f1/dt=2026-01-05`."""
+        return self.rel_dir.split("/", 2)[2]
 
 
 def _first_key(entry: dict[str, Any], keys: tuple[str, ...]) -> Any:
@@ -52,6 +71,22 @@ def _file_entries(manifest: Path, doc: Any) -> list[dict[str, Any]]:
     if isinstance(files, list) and all(isinstance(f, dict) for f in files):
         return files
     raise ManifestError(f"{manifest}: field 'files': expected a list of objects, got {type(files).__name__}")
+
+
+def _count(manifest: Path, doc: dict[str, Any], name: str, default: int | None) -> int:
+    value = doc.get(name, default)
+    if value is None or not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ManifestError(f"{manifest}: field {name!r}: expected a count, got {doc.get(name)!r}")
+    return value
+
+
+def _share(manifest: Path, doc: dict[str, Any]) -> float:
+    value = doc.get("run_quarantined_share", 0.0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ManifestError(
+            f"{manifest}: field 'run_quarantined_share': expected a share between 0 and 1, got {value!r}"
+        )
+    return float(value)
 
 
 def read_manifest(manifest: Path, raw_dir: Path) -> Partition:
@@ -77,7 +112,14 @@ def read_manifest(manifest: Path, raw_dir: Path) -> Partition:
         if not abs_path.is_file():
             raise ManifestError(f"{where}: field 'name': listed file {abs_path} does not exist")
         files.append(RawFile(abs_path.relative_to(raw_dir).as_posix(), abs_path, sha, rows))
-    return Partition(partition_dir.relative_to(raw_dir).as_posix(), manifest, tuple(files))
+    return Partition(
+        rel_dir=partition_dir.relative_to(raw_dir).as_posix(),
+        manifest=manifest,
+        files=tuple(files),
+        rows=_count(manifest, doc, "rows", sum(f.rows for f in files)),
+        quarantined=_count(manifest, doc, "quarantined", 0),
+        run_quarantined_share=_share(manifest, doc),
+    )
 
 
 def complete_partitions(raw_dir: Path, stream: RawStream) -> Iterator[Partition]:

@@ -11,6 +11,14 @@ Postgres), so the dbt sources and every model above them are the same SQL on bot
     _line      1-based position of the record in its file
     _loaded_at when the loader inserted the row (UTC, strictly increasing between loader runs;
                incremental dbt models use it as their high-water mark)
+
+Bookkeeping of the raw zone itself, loaded in the same transaction (docs/contracts.md):
+
+    _loaded_files       one row per loaded file: path, sha256, rows, loaded_at
+    _partitions         one row per loaded partition (a folder with a manifest): its rows, the records
+                        the run that wrote it quarantined, and that run's quarantined share
+    _source_watermarks  one row per source with a raw/<source>/_watermark.json: the instant (naive
+                        UTC) the source is complete through; a source without the file has no row
 """
 
 from __future__ import annotations
@@ -21,6 +29,9 @@ from datetime import date
 from pathlib import PurePosixPath
 
 LOADED_FILES_TABLE = "_loaded_files"
+PARTITIONS_TABLE = "_partitions"
+WATERMARKS_TABLE = "_source_watermarks"
+WATERMARK_NAME = "_watermark.json"
 
 
 @dataclass(frozen=True)
@@ -43,9 +54,12 @@ STREAMS: tuple[RawStream, ...] = (
     RawStream("typeform", "responses", "typeform_responses", ("form_id",)),
 )
 
+# Sources in raw-zone order, each once (a watermark is per source, not per stream).
+SOURCES: tuple[str, ...] = tuple(dict.fromkeys(s.source for s in STREAMS))
+
 _COLUMN_TYPES = {
-    "duckdb": {"payload": "json", "text": "varchar", "timestamp": "timestamp"},
-    "postgres": {"payload": "jsonb", "text": "text", "timestamp": "timestamp"},
+    "duckdb": {"payload": "json", "text": "varchar", "timestamp": "timestamp", "double": "double"},
+    "postgres": {"payload": "jsonb", "text": "text", "timestamp": "timestamp", "double": "double precision"},
 }
 _PARTITION_COLUMN_TYPES = {"hour": "integer", "form_id": "text"}
 
@@ -96,6 +110,17 @@ def create_statements(schema: str, target: str) -> list[str]:
     statements.append(
         f"create table if not exists {schema}.{LOADED_FILES_TABLE} ("
         f"path {text} primary key, sha256 {text} not null, rows bigint not null, loaded_at timestamp not null)"
+    )
+    statements.append(
+        f"create table if not exists {schema}.{PARTITIONS_TABLE} ("
+        f"source {text} not null, stream {text} not null, partition {text} not null, "
+        f"rows bigint not null, quarantined bigint not null, "
+        f"run_quarantined_share {_sql_type('double', target)} not null, loaded_at timestamp not null, "
+        f"primary key (source, stream, partition))"
+    )
+    statements.append(
+        f"create table if not exists {schema}.{WATERMARKS_TABLE} ("
+        f"source {text} primary key, complete_through timestamp, loaded_at timestamp not null)"
     )
     for table, columns in WORKSPACE_TABLES.items():
         cols = ", ".join(f"{name} {_sql_type(ctype, target)}" for name, ctype in columns)

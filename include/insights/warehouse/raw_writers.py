@@ -15,9 +15,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from insights.warehouse.manifests import RawFile
+from insights.warehouse.manifests import Partition, RawFile
 from insights.warehouse.raw_tables import (
     LOADED_FILES_TABLE,
+    PARTITIONS_TABLE,
+    WATERMARKS_TABLE,
     WORKSPACE_TABLES,
     RawStream,
     create_statements,
@@ -123,6 +125,46 @@ class RawWriter:
                 f"values ({p}, {p}, {p}, {p})",
                 [raw_file.rel_path, raw_file.sha256, raw_file.rows, loaded_at],
             )
+
+    def partition_counts(self, source: str, stream: str) -> dict[str, tuple[int, int, float]]:
+        """Loaded partitions of a stream: partition -> (rows, quarantined, run_quarantined_share)."""
+        p = self.placeholder
+        rows = self.fetchall(
+            f"select partition, rows, quarantined, run_quarantined_share from {self.schema}.{PARTITIONS_TABLE} "
+            f"where source = {p} and stream = {p}",
+            [source, stream],
+        )
+        return {partition: (int(n), int(q), float(share)) for partition, n, q, share in rows}
+
+    def record_partition(self, source: str, stream: str, partition: Partition, loaded_at: datetime) -> None:
+        p = self.placeholder
+        key = [source, stream, partition.partition]
+        self.execute(
+            f"delete from {self.schema}.{PARTITIONS_TABLE} where source = {p} and stream = {p} and partition = {p}",
+            key,
+        )
+        self.execute(
+            f"insert into {self.schema}.{PARTITIONS_TABLE} "
+            f"(source, stream, partition, rows, quarantined, run_quarantined_share, loaded_at) "
+            f"values ({p}, {p}, {p}, {p}, {p}, {p}, {p})",
+            [*key, partition.rows, partition.quarantined, partition.run_quarantined_share, loaded_at],
+        )
+
+    def watermarks(self) -> dict[str, datetime | None]:
+        rows = self.fetchall(f"select source, complete_through from {self.schema}.{WATERMARKS_TABLE}")
+        return {source: complete_through for source, complete_through in rows}
+
+    def set_watermark(self, source: str, complete_through: datetime | None, loaded_at: datetime) -> None:
+        p = self.placeholder
+        self.forget_watermark(source)
+        self.execute(
+            f"insert into {self.schema}.{WATERMARKS_TABLE} (source, complete_through, loaded_at) "
+            f"values ({p}, {p}, {p})",
+            [source, complete_through, loaded_at],
+        )
+
+    def forget_watermark(self, source: str) -> None:
+        self.execute(f"delete from {self.schema}.{WATERMARKS_TABLE} where source = {self.placeholder}", [source])
 
     def replace_workspace_table(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
         columns = [name for name, _ in WORKSPACE_TABLES[table]]

@@ -1,22 +1,16 @@
 -- One row per cohort member (metrics.md section 4): non-excluded resolved users, cohort day
--- = first_seen_date (up to the last loaded day). Flags say whether the user was active
--- (int_active_users_daily) on day c+1, c+7, c+28 and fired the var activation_event (a valid
--- event, any day in [c, c+6]); the *_observable flags say whether the day needed is loaded,
--- so rates stay null until then. Feeds metrics_retention_cohorts and the semantic layer.
-with bounds as (
-    select loaded_days.last_loaded_day
-    from {{ ref('int_events__loaded_days') }} as loaded_days
-),
-
-cohort_members as (
+-- = first_seen_date. Flags say whether the user was active (int_active_users_daily) on day c+1,
+-- c+7, c+28 and fired the var activation_event (a valid event, any day in [c, c+6]); the
+-- is_*_complete flags say whether the day each needs is complete for amplitude (metrics.md 1.6,
+-- int_reporting_days), so rates stay null until then. Feeds metrics_retention_cohorts and the
+-- semantic layer.
+with cohort_members as (
     select
         users.user_id,
         users.first_seen_date as cohort_date
     from {{ ref('int_users') }} as users
-    cross join bounds
     where not users.is_excluded
         and users.first_seen_date is not null
-        and users.first_seen_date <= bounds.last_loaded_day
 ),
 
 returns as (
@@ -42,6 +36,27 @@ activations as (
         and days.activity_date between cohort_members.cohort_date and cohort_members.cohort_date + 6
     where days.event_type = '{{ var("activation_event") | replace("'", "''") }}'
         and days.valid_events > 0
+),
+
+-- completeness of each cohort day and of the days its rates need (a day past the calendar is incomplete)
+cohort_days as (
+    select distinct cohort_members.cohort_date
+    from cohort_members
+),
+
+cohort_completeness as (
+    select
+        cohort_days.cohort_date,
+        {{ complete_for('cohort_day', ['amplitude']) }} as is_cohort_day_complete,
+        {{ complete_for('day_1', ['amplitude']) }} as is_day_1_complete,
+        {{ complete_for('day_7', ['amplitude']) }} as is_day_7_complete,
+        {{ complete_for('day_28', ['amplitude']) }} as is_day_28_complete,
+        {{ complete_for('day_6', ['amplitude']) }} as is_activation_complete
+    from cohort_days
+    {%- for alias, offset in [('cohort_day', 0), ('day_1', 1), ('day_7', 7), ('day_28', 28), ('day_6', 6)] %}
+    left join {{ ref('int_reporting_days') }} as {{ alias }}
+        on cohort_days.cohort_date + {{ offset }} = {{ alias }}.date_day
+    {%- endfor %}
 )
 
 select
@@ -51,12 +66,14 @@ select
     coalesce(returns.day_7, 0) = 1 as is_retained_day_7,
     coalesce(returns.day_28, 0) = 1 as is_retained_day_28,
     activations.user_id is not null as is_activated,
-    cohort_members.cohort_date + 1 <= bounds.last_loaded_day as is_day_1_observable,
-    cohort_members.cohort_date + 7 <= bounds.last_loaded_day as is_day_7_observable,
-    cohort_members.cohort_date + 28 <= bounds.last_loaded_day as is_day_28_observable,
-    cohort_members.cohort_date + 6 <= bounds.last_loaded_day as is_activation_observable
+    cohort_completeness.is_cohort_day_complete,
+    cohort_completeness.is_day_1_complete,
+    cohort_completeness.is_day_7_complete,
+    cohort_completeness.is_day_28_complete,
+    cohort_completeness.is_activation_complete
 from cohort_members
-cross join bounds
+inner join cohort_completeness
+    on cohort_members.cohort_date = cohort_completeness.cohort_date
 left join returns
     on cohort_members.user_id = returns.user_id
 left join activations

@@ -6,24 +6,36 @@
         on_schema_change='fail',
     )
 }}
--- Daily engagement (metrics.md section 3): one row per day from the first to the last loaded
--- day (int_events__loaded_days), no gaps. Users come from int_active_users_daily only.
--- Nightly runs recompute the last late_event_lookback_days days (and any day not built yet);
--- a backfill adds [backfill_start, backfill_end]; --full-refresh recomputes every day.
+-- Daily engagement (metrics.md section 3): one row per day, no gaps, from the first day with a
+-- valid event to the last one or, when later, the last day complete for amplitude (a complete
+-- day without activity is a real zero). Users come from int_active_users_daily only.
+-- is_complete (metrics.md 1.6): amplitude is complete through the day's end (int_reporting_days);
+-- rows of incomplete days are published, flagged false.
+-- Nightly runs recompute the last late_event_lookback_days days, any day not built yet, and every
+-- day stored or now incomplete (a day that became complete gets its final values even beyond the
+-- lookback window); a backfill adds [backfill_start, backfill_end]; --full-refresh recomputes all.
 with bounds as (
     select
         loaded_days.first_loaded_day,
-        loaded_days.last_loaded_day
+        greatest(
+            loaded_days.last_event_day,
+            {{ last_complete_day(['amplitude']) }}
+        ) as last_loaded_day
     from {{ ref('int_events__loaded_days') }} as loaded_days
 ),
 
 report_days as (
-    select spine.date_day
+    select
+        spine.date_day,
+        coalesce(completeness.is_amplitude_complete, false) as is_complete
     from bounds
     {{ day_series('bounds.first_loaded_day', 'bounds.last_loaded_day', 'spine') }}
+    left join {{ ref('int_reporting_days') }} as completeness
+        on spine.date_day = completeness.date_day
     {% if is_incremental() %}
     where {{ recompute_day_filter(
-        'spine.date_day', 'bounds.first_loaded_day', 'bounds.last_loaded_day', this, 'date_day'
+        'spine.date_day', 'bounds.first_loaded_day', 'bounds.last_loaded_day', this, 'date_day',
+        is_complete_now='completeness.is_amplitude_complete'
     ) }}
     {% endif %}
 ),
@@ -75,7 +87,8 @@ select
     ) as stickiness,
     cast(coalesce(anonymous_counts.anonymous_devices, 0) as bigint) as anonymous_devices,
     report_days.date_day - 6 >= bounds.first_loaded_day as wau_is_complete_window,
-    report_days.date_day - 27 >= bounds.first_loaded_day as mau_is_complete_window
+    report_days.date_day - 27 >= bounds.first_loaded_day as mau_is_complete_window,
+    report_days.is_complete
 from report_days
 cross join bounds
 left join user_counts

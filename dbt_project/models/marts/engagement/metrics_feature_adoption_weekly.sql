@@ -8,13 +8,18 @@
 }}
 -- Feature adoption per ISO week (Monday start) and tracking-plan feature (metrics.md section
 -- 4): of the distinct active users of the week (int_active_users_daily), those who fired at
--- least one valid event mapped to the feature in the plan. One row per week of the loaded
--- range and per feature of the plan, zeros included; the first and last weeks are partial
--- (only loaded days count). Nightly runs recompute the weeks that hold a recomputed day.
+-- least one valid event mapped to the feature in the plan. One row per week of the engagement
+-- day range (metrics_active_users_daily's) and per feature of the plan, zeros included; the first
+-- week may start before the first day with data. is_complete: the week's last day (Sunday) is
+-- complete for amplitude. Nightly runs recompute the weeks that hold a recomputed day, and every
+-- week stored or now incomplete.
 with bounds as (
     select
         loaded_days.first_loaded_day,
-        loaded_days.last_loaded_day
+        greatest(
+            loaded_days.last_event_day,
+            {{ last_complete_day(['amplitude']) }}
+        ) as last_loaded_day
     from {{ ref('int_events__loaded_days') }} as loaded_days
 ),
 
@@ -23,9 +28,12 @@ report_days as (
     from bounds
     {{ day_series('bounds.first_loaded_day', 'bounds.last_loaded_day', 'spine') }}
     {% if is_incremental() %}
+    left join {{ ref('int_reporting_days') }} as week_end
+        on {{ week_last_day(iso_week_start('spine.date_day')) }} = week_end.date_day
     where {{ recompute_day_filter(
         'spine.date_day', iso_week_start('bounds.first_loaded_day'), 'bounds.last_loaded_day',
-        this, 'week_start'
+        this, 'week_start', is_complete_now='week_end.is_amplitude_complete',
+        row_key=iso_week_start('spine.date_day')
     ) }}
     {% endif %}
 ),
@@ -98,9 +106,12 @@ select
             when coalesce(weekly_totals.weekly_active_users, 0) = 0 then null
             else cast(coalesce(adopters.adopters, 0) as double precision) / weekly_totals.weekly_active_users
         end as double precision
-    ) as adoption_rate
+    ) as adoption_rate,
+    coalesce(week_end.is_amplitude_complete, false) as is_complete
 from report_weeks
 cross join features
+left join {{ ref('int_reporting_days') }} as week_end
+    on {{ week_last_day('report_weeks.week_start') }} = week_end.date_day
 left join weekly_totals
     on report_weeks.week_start = weekly_totals.week_start
 left join adopters

@@ -1,11 +1,15 @@
 -- Share of feedback no team receives, per ISO week of item creation, company-wide
 -- (metrics.md section 6): unrouted items (no area, or an area missing from product_areas)
--- over all items. Every week from the first to the last week with feedback; the share is
--- null in a week without items.
+-- over all items. Every week from the first week with feedback to the last one or, when later,
+-- the week of the last day complete for both zendesk and typeform; the share is null in a week
+-- without items. is_complete: the week's last day (Sunday) is complete for zendesk and typeform.
 with bounds as (
     select
         min(created_week) as first_week,
-        max(created_week) as last_week
+        greatest(
+            max(created_week),
+            {{ iso_week_start(last_complete_day(['zendesk', 'typeform'])) }}
+        ) as last_week
     from {{ ref('int_voc__feedback_items') }}
 ),
 
@@ -29,7 +33,10 @@ select
     cast(coalesce(counted.items, 0) as bigint) as items,
     cast(coalesce(counted.unrouted_items, 0) as bigint) as unrouted_items,
     cast(counted.unrouted_items as double precision) / cast(nullif(counted.items, 0) as double precision)
-        as unrouted_share
+        as unrouted_share,
+    {{ complete_for('week_end', ['zendesk', 'typeform']) }} as is_complete
 from weeks
+left join {{ ref('int_reporting_days') }} as week_end
+    on {{ week_last_day('weeks.week_start') }} = week_end.date_day
 left join counted
     on weeks.week_start = counted.week_start

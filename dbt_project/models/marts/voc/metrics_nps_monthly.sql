@@ -1,7 +1,8 @@
 -- NPS by month of submitted_at (reporting timezone), in total (segment 'all') and by the
 -- `plan` hidden field (segment 'unknown' when a response has none). metrics.md section 5:
 -- promoter = score >= 9, detractor = score <= 6, nps = 100 * (promoters - detractors) /
--- responses. One row per month and segment that has responses.
+-- responses. One row per month and segment that has responses. is_complete: the month's last
+-- day is complete for typeform (metrics.md 1.6).
 with responses as (
     select
         submitted_month as month_start,
@@ -29,12 +30,16 @@ counted as (
 )
 
 select
-    cast(month_start as date) as month_start,
-    cast(segment as varchar) as segment,
-    cast(responses as bigint) as responses,
-    cast(promoters as bigint) as promoters,
-    cast(passives as bigint) as passives,
-    cast(detractors as bigint) as detractors,
+    cast(counted.month_start as date) as month_start,
+    cast(counted.segment as varchar) as segment,
+    cast(counted.responses as bigint) as responses,
+    cast(counted.promoters as bigint) as promoters,
+    cast(counted.passives as bigint) as passives,
+    cast(counted.detractors as bigint) as detractors,
     -- integer numerator, one IEEE division: the same double on every database
-    cast(100 * (promoters - detractors) as double precision) / cast(responses as double precision) as nps
+    cast(100 * (counted.promoters - counted.detractors) as double precision)
+        / cast(counted.responses as double precision) as nps,
+    {{ complete_for('month_end', ['typeform']) }} as is_complete
 from counted
+left join {{ ref('int_reporting_days') }} as month_end
+    on {{ month_last_day('counted.month_start') }} = month_end.date_day

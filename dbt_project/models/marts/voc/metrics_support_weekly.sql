@@ -3,6 +3,7 @@
 -- median first reply time (calendar minutes) over the tickets created in the week that have
 -- one; median full resolution time (calendar minutes) over the tickets solved (status solved
 -- or closed, by week of solved_at) in the week that have one. Null when no ticket qualifies.
+-- is_complete: the week's last day (Sunday) is complete for zendesk (metrics.md 1.6).
 with weeks as (
     select distinct week_start as week_start
     from {{ ref('int_voc__support_calendar') }}
@@ -31,8 +32,11 @@ full_resolution as (
 select
     cast(weeks.week_start as date) as week_start,
     cast(first_reply.median_first_reply_minutes as double precision) as median_first_reply_minutes,
-    cast(full_resolution.median_full_resolution_minutes as double precision) as median_full_resolution_minutes
+    cast(full_resolution.median_full_resolution_minutes as double precision) as median_full_resolution_minutes,
+    {{ complete_for('week_end', ['zendesk']) }} as is_complete
 from weeks
+left join {{ ref('int_reporting_days') }} as week_end
+    on {{ week_last_day('weeks.week_start') }} = week_end.date_day
 left join first_reply
     on weeks.week_start = first_reply.week_start
 left join full_resolution
