@@ -293,7 +293,11 @@ def chart_filters(chart: Chart, dataset: ResolvedDataset) -> list[str]:
 
 
 def x_label(chart: Chart) -> str:
-    return chart.x or ""
+    """The x column's name in results. A label differs from the column it is made of: BI tools type a
+    result column by the dataset column of the same name, and would read the labels as dates."""
+    if chart.x is None:
+        return ""
+    return f"{chart.x}_label" if chart.marking == "label" else chart.x
 
 
 def chart_sql(chart: Chart, dataset: ResolvedDataset) -> str:
