@@ -118,11 +118,24 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     from insights.hygiene import audit_summary
+    from insights.hygiene.report_data import AuditNotFoundError, last_loaded_day
     from insights.pipeline import hygiene_audit
 
-    day = args.date or datetime.now(UTC).date() - timedelta(days=1)
-    hygiene_audit(day, settings)
+    day = args.date
+    if day is None:
+        # The last day the loaded data covers, not yesterday by the clock (which may be past the data).
+        try:
+            day = last_loaded_day(settings)
+        except AuditNotFoundError:
+            day = None
+        if day is None:
+            print(f"error: no event is loaded in {settings.warehouse}: nothing to audit; run `insights "
+                  "backfill` (or the nightly build) first, or give --date", file=sys.stderr)
+            return 1
+        print(f"auditing the last loaded day, {day} (--date audits another)")
+    result = hygiene_audit(day, settings)
     print(audit_summary(settings, day))
+    print(f"report: {result.report_path}")
     return 0
 
 
@@ -200,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     publish.set_defaults(func=cmd_publish)
 
     audit = sub.add_parser("audit", help="tracker and metric hygiene audit for a reference day, with a summary")
-    audit.add_argument("--date", type=_day, help="reference day (default: yesterday, UTC)")
+    audit.add_argument("--date", type=_day, help="reference day (default: the last day with loaded events)")
     audit.set_defaults(func=cmd_audit)
 
     kpis = sub.add_parser("kpis", help="print the KPI summary from the marts")
