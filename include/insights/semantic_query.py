@@ -5,11 +5,12 @@
 
 The metric -> mart column mapping is the KPI catalog's (reports/catalog/catalog.json, written at every
 publication from the semantic manifest), so this needs no `dbt parse` and never opens the live
-warehouse: it reads the snapshot PMs read (`analytics.*`), read-only. Rows are the published ones, so
-the answer is bounded to loaded data (no day past the last one, unlike a query over the time spine);
-`--start`/`--end` narrow it. A metric is answered at its mart's grain (metric_time__day for a daily
-mart...): a ratio cannot be re-aggregated to another grain from published values. When the mart
-carries completeness, an `is_complete` column says which periods are still arriving.
+warehouse: it reads the snapshot PMs read (the serving schema's views, `analytics.*`), read-only.
+Rows are the published ones, so the answer is bounded to loaded data (no day past the last one,
+unlike a query over the time spine); `--start`/`--end` narrow it. A metric is answered at its mart's
+grain (metric_time__day for a daily mart...): a distinct count or a ratio cannot be re-aggregated to
+another grain from published values. When the mart carries completeness, an `is_complete` column
+says which periods are still arriving.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def _catalog(settings: Settings) -> dict[str, Any]:
 
 
 def plan(settings: Settings, metrics: list[str], group_by: list[str], start: date | None = None,
-         end: date | None = None, snapshot_columns: dict[str, list[str]] | None = None) -> Plan:
+         end: date | None = None, snapshot_columns: dict[str, list[str]] | None = None,
+         schema: str = "analytics") -> Plan:
     catalog = _catalog(settings)
     entries = {m["name"]: m for m in catalog["metrics"]}
     marts = {f"{m['schema']}.{m['name']}": m for m in catalog["marts"]}
@@ -79,7 +81,8 @@ def plan(settings: Settings, metrics: list[str], group_by: list[str], start: dat
             if column is None:
                 have = next((g for g, cols in _GRAINS.items() if any(c in names for c in cols)), "none")
                 raise QueryError(f"{', '.join(metrics)}: published per {have} in {mart['name']}; "
-                                 f"group by {TIME_PREFIX}{have} (a distinct count or a ratio does not add up to a {grain})")
+                                 f"group by {TIME_PREFIX}{have} (a distinct count or a ratio does not add up "
+                                 f"to a {grain})")
             select.append(f"{column} as {item}")
             keys.append(item)
         elif item in names and _PLAIN.match(item):
@@ -108,7 +111,7 @@ def plan(settings: Settings, metrics: list[str], group_by: list[str], start: dat
     if time_column and end:
         where.append(f"{time_column} <= ?")
         params.append(end)
-    sql = f"select {', '.join(select)}\nfrom analytics.{mart['name']}"
+    sql = f"select {', '.join(select)}\nfrom {schema}.{mart['name']}"
     if where:
         sql += "\nwhere " + " and ".join(where)
     if keys:
@@ -121,12 +124,15 @@ def run_query(settings: Settings, metrics: list[str], group_by: list[str], start
     snapshot = settings.published_snapshot
     if not snapshot.is_file():
         raise QueryError(f"{snapshot}: nothing published yet (`insights publish`, `make demo`)")
+    from insights.reports.overview import published_schema
+
     with duckdb.connect(str(snapshot), read_only=True) as con:
+        schema = published_schema(con)
         columns: dict[str, list[str]] = {}
         for table, column in con.execute("select table_name, column_name from duckdb_columns() "
-                                         "where schema_name = 'analytics'").fetchall():
+                                         "where schema_name = ?", [schema]).fetchall():
             columns.setdefault(table, []).append(column)
-        query = plan(settings, metrics, group_by, start, end, columns)
+        query = plan(settings, metrics, group_by, start, end, columns, schema)
         rows = con.execute(query.sql, query.params).fetchall()
     return query, rows
 

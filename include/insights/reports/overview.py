@@ -35,20 +35,28 @@ class OverviewChart:
     latest: str | None = None  # the last complete period and its values, as text
 
 
+def published_schema(con: duckdb.DuckDBPyConnection) -> str:
+    """The snapshot's serving schema (INSIGHTS_SERVING_SCHEMA at publication): the one holding _publication."""
+    rows = con.execute("select schema_name from duckdb_tables() where table_name = '_publication' union "
+                       "select schema_name from duckdb_views() where view_name = '_publication'").fetchall()
+    return rows[0][0] if rows else "analytics"
+
+
 @dataclass
 class Snapshot:
     con: duckdb.DuckDBPyConnection
     tables: set[str] = field(default_factory=set)
+    schema: str = "analytics"
 
     def frame(self, table: str, sql: str) -> pd.DataFrame | None:
         """`sql` over analytics.<table> (written `{t}`), plus is_complete when the mart has it."""
         if table not in self.tables:
             return None
         columns = {r[0] for r in self.con.execute(
-            "select column_name from duckdb_columns() where schema_name = 'analytics' and table_name = ?",
-            [table]).fetchall()}
+            "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
+            [self.schema, table]).fetchall()}
         completeness = f"t.{COMPLETE}" if COMPLETE in columns else "true"
-        frame = self.con.execute(sql.format(t=f"analytics.{table} as t", complete=completeness)).df()
+        frame = self.con.execute(sql.format(t=f"{self.schema}.{table} as t", complete=completeness)).df()
         return frame if len(frame) else None
 
 
@@ -104,7 +112,7 @@ def build_charts(snapshot: Snapshot) -> list[OverviewChart]:
         frame = snapshot.frame(table, sql)
         if frame is None:
             why = "not published yet" if table not in snapshot.tables else "no row yet"
-            charts.append(OverviewChart(slug, title, description, metrics, None, f"analytics.{table}: {why}"))
+            charts.append(OverviewChart(slug, title, description, metrics, None, f"{snapshot.schema}.{table}: {why}"))
             return
         svg, latest = draw(frame)
         charts.append(OverviewChart(slug, title, description, metrics, svg, None, latest))
@@ -208,12 +216,13 @@ def build_overview(settings: Settings) -> Path:
     published_at = None
     if snapshot_path.is_file():
         with duckdb.connect(str(snapshot_path), read_only=True) as con:
+            schema = published_schema(con)
             tables = {r[0] for r in con.execute(
-                "select table_name from duckdb_tables() where schema_name = 'analytics' union "
-                "select view_name from duckdb_views() where schema_name = 'analytics'").fetchall()}
+                "select table_name from duckdb_tables() where schema_name = ? union "
+                "select view_name from duckdb_views() where schema_name = ?", [schema, schema]).fetchall()}
             if "_publication" in tables:
-                published_at = con.execute("select max(published_at) from analytics._publication").fetchone()[0]
-            charts = build_charts(Snapshot(con, tables))
+                published_at = con.execute(f"select max(published_at) from {schema}._publication").fetchone()[0]
+            charts = build_charts(Snapshot(con, tables, schema))
     page = render("kpi_overview.html", charts=charts, snapshot=snapshot_path, published_at=published_at,
                   generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), incomplete_colour=INCOMPLETE_COLOUR,
                   nav=[("All reports", "../index.html"), ("KPI catalog", "../catalog/index.html")])
