@@ -42,9 +42,13 @@ def superset(published: Published) -> Iterator[BiServer]:
     _require(CHROMIUM, "apt-get install -y chromium chromium-driver")
     server = BiServer(home=published.home / "bi", venv=VENV, port=free_port(), admin_password=PASSWORD)
     server.initialise()
-    with server.running():
+    with server.running() as group:
         provision(server.url, PASSWORD, published.env)
         yield server
+    # Stopped cleanly: gunicorn's master and workers are gone, the port is free again.
+    with pytest.raises(ProcessLookupError):
+        os.killpg(group, 0)
+    assert not server.healthy()
 
 
 @pytest.fixture(scope="module")

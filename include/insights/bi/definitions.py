@@ -17,7 +17,7 @@ A definition file is one dashboard:
         x: date_day                 # the x axis (a time column, or a category)
         x_format: YYYY-MM-DD        # to_char format of a time x shown as a category (label marking)
         group_by: [feature]         # one series per value
-        series: [{sql: dau, label: DAU, agg: max}]
+        series: [{sql: dau, label: DAU, agg: max, format: ",d"}]
         where: "segment = 'all'"
         incomplete: series | label | exclude | none
         format: ",d"                # d3 format of the values
@@ -72,6 +72,7 @@ class Series:
     sql: str
     label: str
     agg: str = "max"
+    format: str | None = None  # d3 format of this series in a table (the chart's `format` otherwise)
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def _chart(path: Path, index: int, raw: Any, datasets: dict[str, Dataset]) -> Ch
         agg = str(item.get("agg", "max")).lower()
         if agg not in AGGREGATES:
             raise _fail(path, f"{where}.series[{n}].agg", f"{agg!r} is not one of {', '.join(AGGREGATES)}")
-        series.append(Series(str(item["sql"]).strip(), str(item["label"]), agg))
+        series.append(Series(str(item["sql"]).strip(), str(item["label"]), agg, item.get("format")))
     if raw["kind"] in ("line", "bar", "big_number") and not raw.get("x"):
         raise _fail(path, f"{where}.x", f"a {raw['kind']} chart needs an x column")
     if raw["kind"] == "big_number" and (len(series) != 1 or raw.get("group_by")):

@@ -109,8 +109,9 @@ class BiServer:
             return False
 
     @contextmanager
-    def running(self, wait_seconds: float = 180.0) -> Iterator[BiServer]:
-        """Serve on 127.0.0.1:<port> until the block ends, then stop the whole process group."""
+    def running(self, wait_seconds: float = 180.0) -> Iterator[int]:
+        """Serve on 127.0.0.1:<port> until the block ends, then stop the whole process group; yields
+        the group's id."""
         if self.healthy():
             raise BiServerError(f"{self.url} already answers: another server holds port {self.port}")
         self.home.mkdir(parents=True, exist_ok=True)
@@ -130,7 +131,7 @@ class BiServer:
                     raise BiServerError(f"Superset not healthy after {wait_seconds:g} s; see {self.log_path}")
                 time.sleep(1)
             _log.info("Superset serves %s (process group %d)", self.url, process.pid)
-            yield self
+            yield process.pid
         finally:
             stop_group(process)
             log.close()
