@@ -68,3 +68,12 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def keep_screenshots(folder: Path) -> None:
+    """Copy the screenshots to $INSIGHTS_BI_SCREENSHOTS_DIR when set (pytest's temporary folders rotate)."""
+    import shutil
+
+    target = os.environ.get("INSIGHTS_BI_SCREENSHOTS_DIR")
+    if target:
+        shutil.copytree(folder, Path(target) / folder.name, dirs_exist_ok=True)

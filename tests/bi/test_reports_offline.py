@@ -14,7 +14,7 @@ from insights.reports.overview import build_overview
 from insights.settings import load_settings
 
 from .browser import CHROMIUM, chromium
-from .conftest import Published
+from .conftest import Published, keep_screenshots
 
 MAIN_PAGES = ("index.html", "overview/index.html", "catalog/index.html", "hygiene/latest.html",
               "hygiene/index.html", "data_docs/index.html")
@@ -76,6 +76,7 @@ def test_every_report_renders_offline_and_links_resolve(published: Published) ->
     assert overview.count("<svg") == 9 and "No chart" not in overview
     docs = (reports / "data_docs" / "index.html").read_text()
     assert len(re.findall(r'<a href="validations/', docs)) >= 10 and "&#10004;" in docs
+    keep_screenshots(shots)
     print(f"\nscreenshots: {shots}")
 
 

@@ -22,7 +22,7 @@ from insights.bi.server import REPO, BiServer
 from insights.bi.superset_bundle import DATABASE_FILE, BundleRenderer, bundle_zip
 
 from .browser import CHROMIUM, chromium, log_in, open_dashboard
-from .conftest import Published, free_port
+from .conftest import Published, free_port, keep_screenshots
 
 pytestmark = [pytest.mark.bi, pytest.mark.slow, pytest.mark.postgres]
 VENV = Path(os.environ.get("INSIGHTS_BI_VENV") or REPO / ".venv-bi")
@@ -95,6 +95,7 @@ def test_every_dashboard_renders_every_chart_and_the_headline_matches_the_mart(
     outside = list(page.outside)  # type: ignore[attr-defined]
     day, dau = _last_complete_dau(published)
     assert headline.number is not None and int(re.sub(r"[^\d]", "", headline.number)) == dau, (headline, day, dau)
+    keep_screenshots(shots)
     print(f"\nscreenshots: {shots}; headline DAU {dau} on {day}; "
           + ", ".join(f"{s.slug} {s.seconds:.1f} s" for s in states.values()))
     # Superset's pages ask for nothing outside this machine but the tracking pixel its menu embeds,

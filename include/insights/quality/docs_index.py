@@ -45,7 +45,12 @@ class CachedSiteIndexBuilder(DefaultSiteIndexBuilder):
         built = super().build(skip_and_clean_missing=skip_and_clean_missing, build_index=build_index)
         site = site_directory(self)
         if build_index and site is not None:
-            make_site_offline(site)  # GX writes the index last: every page of the site exists by now
+            # GX writes the index last: every page of the site exists by now. Readable docs must never
+            # fail the gate that validated the data: a page that cannot be rewritten stays as GX wrote it.
+            try:
+                make_site_offline(site)
+            except (OSError, ValueError, SyntaxError) as exc:
+                _log.warning("Data Docs left as GX wrote them (offline rewrite failed: %s)", exc)
         return built
 
     def _cache_path(self) -> Path | None:
