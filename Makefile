@@ -13,7 +13,7 @@ export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: install demo test lint lock clean airflow-db
+.PHONY: install demo test lint lock clean airflow-db bi bi-install bi-lock reports
 
 install: $(STAMP)
 
@@ -40,6 +40,31 @@ lint: install
 # Re-pin after editing the versions in pyproject.toml (the one place they live).
 lock:
 	uv pip compile -p 3.11 pyproject.toml --extra dev -o requirements.lock
+
+# BI server (Apache Superset) in its own virtualenv: its pins (bi/requirements.in, compiled to
+# bi/requirements.lock) do not agree with Airflow's, so it never shares .venv.
+BI_VENV := .venv-bi
+BI_STAMP := $(BI_VENV)/.installed
+
+bi-install: $(BI_STAMP)
+
+$(BI_STAMP): bi/requirements.lock $(STAMP)
+	@test -x $(BI_VENV)/bin/python || $(PYTHON) -m venv $(BI_VENV)
+	$(BIN)/uv pip install -q --python $(BI_VENV)/bin/python --compile-bytecode -r bi/requirements.lock
+	@touch $(BI_STAMP)
+
+# Initialise Superset under $(INSIGHTS_HOME)/bi, serve http://127.0.0.1:8088 (admin / $$INSIGHTS_BI_PASSWORD,
+# default admin), provision the dashboards of bi/dashboards/ on the published marts as the reader role;
+# Ctrl-C stops the server's whole process group.
+bi: bi-install
+	$(BIN)/python -m insights.bi up
+
+bi-lock:
+	$(BIN)/uv pip compile -q -p 3.11 bi/requirements.in -o bi/requirements.lock
+
+# The offline reports (KPI overview, catalog, hygiene, Data Docs) and reports/index.html linking them.
+reports: install
+	$(BIN)/insights report
 
 clean:
 	rm -rf $(INSIGHTS_HOME) dbt_project/target dbt_project/logs

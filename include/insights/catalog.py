@@ -18,15 +18,14 @@ description.
 
 from __future__ import annotations
 
-import html
 import json
-import os
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from insights.reports.rendering import render, write_report
 from insights.serving.config import ServingConfig
 from insights.serving.tables import PUBLISHED_SCHEMAS
 from insights.settings import Settings
@@ -102,7 +101,7 @@ class MetricEntry:
     mart: str | None  # relation in the warehouse and snapshot (marts.x); the serving schema has the same name
     mart_column: str | None
     example_sql: str | None
-    metricflow: str
+    query: str  # the `insights query` command answering it from the published snapshot
     status: str
     issues: tuple[str, ...] = field(default=())
     note: str | None = None  # e.g. a ratio's numerator, published through the ratio
@@ -358,7 +357,7 @@ def load_catalog(manifest_dir: Path, serving_schema: str) -> Catalog:
             mart=mart.relation if mart else None,
             mart_column=column,
             example_sql=example_sql(mart, column or where.via_column, serving_schema) if mart else None,
-            metricflow=f"mf query --metrics {name} --group-by metric_time__{granularity or 'day'}",
+            query=f"insights query --metrics {name} --group-by metric_time__{granularity or 'day'}",
             status=str(meta.get("status") or ("deprecated" if meta.get("deprecated") else "active")),
             issues=tuple(issues),
             note=note,
@@ -399,15 +398,20 @@ def render_markdown(catalog: Catalog) -> str:
         f"Generated {catalog.generated_at} from the semantic layer and dbt docs. Query the tables of schema "
         f"`{schema}` in the serving database or in the DuckDB snapshot (docs/serving.md explains how).",
         "",
-        "| metric | definition | owner | grain | table |",
-        "|---|---|---|---|---|",
     ]
-    for m in catalog.metrics:
-        cells = [f"[{m.name}](#{m.name})", _md_cell(m.definition), _md_cell(m.owner), _md_cell(m.grain),
-                 _md_cell(_served_name(catalog, m.mart))]
-        lines.append("| " + " | ".join(cells) + " |")
-    if not catalog.metrics:
-        lines.append("| — | no metric in the semantic layer yet | | | |")
+    groups = metric_groups(catalog)
+    for title, metrics in (("Headline KPIs", groups.headline), ("Supporting metrics", groups.supporting),
+                           ("Helper components (read the ratio they are part of)", groups.helpers)):
+        if not metrics and title != "Headline KPIs":
+            continue
+        lines += [f"## {title}", "", "| metric | definition | owner | grain | table |", "|---|---|---|---|---|"]
+        for m in metrics:
+            cells = [f"[{m.name}](#{m.name})", _md_cell(m.definition), _md_cell(m.owner), _md_cell(m.grain),
+                     _md_cell(_served_name(catalog, m.mart))]
+            lines.append("| " + " | ".join(cells) + " |")
+        if not metrics:
+            lines.append("| — | no metric in the semantic layer yet | | | |")
+        lines.append("")
     for m in catalog.metrics:
         lines += ["", f"## {m.name}", "", f"**{m.label}** ({m.metric_type}, {m.status})", "",
                   m.definition or "_No description._", ""]
@@ -419,7 +423,7 @@ def render_markdown(catalog: Catalog) -> str:
             lines.append(f"- Gaps: {'; '.join(m.issues)}")
         if m.example_sql:
             lines += ["", "```sql", m.example_sql, "```"]
-        lines += ["", f"Through the semantic layer: `{m.metricflow}`"]
+        lines += ["", f"Through the semantic layer, on the published snapshot: `{m.query}`"]
     lines += ["", "## Published tables", ""]
     for mart in catalog.marts:
         lines += [f"### {_served_name(catalog, mart.relation)}", "",
@@ -432,94 +436,38 @@ def render_markdown(catalog: Catalog) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:72rem;
-padding:0 1rem;color:#1d2330;line-height:1.45}
-.muted{color:#5b6475}
-table{border-collapse:collapse;width:100%;margin:.8rem 0}
-th,td{border-bottom:1px solid #dde2ea;padding:.35rem .5rem;text-align:left;vertical-align:top}
-th{background:#f3f5f9}
-section{border:1px solid #dde2ea;border-radius:8px;padding:.2rem 1rem 1rem;margin:1.2rem 0}
-pre{background:#f6f8fa;border-radius:6px;padding:.7rem;overflow-x:auto}code{font-size:.92em}
-.gap{color:#a4281a;font-weight:600}
-.tag{background:#eef2f8;border-radius:4px;padding:.05rem .4rem;font-size:.85em}
-"""
+# Headline KPIs, in the order a PM reads them (metrics.md); listed first in the catalog. Other metrics
+# with a column of their own are supporting counts; those published only inside another metric (a
+# ratio's numerator or denominator) are helper components, listed apart.
+HEADLINE_KPIS = ("dau", "wau", "mau", "stickiness", "activation_rate", "day_1_retention", "day_7_retention",
+                 "day_28_retention", "nps", "csat", "unrouted_share", "feedback_received", "feedback_resolved",
+                 "tickets_created", "tickets_solved")
 
 
-def _h(text: object) -> str:
-    return html.escape(str(text)) if text else '<span class="gap">missing</span>'
+@dataclass(frozen=True)
+class MetricGroups:
+    headline: tuple[MetricEntry, ...]
+    supporting: tuple[MetricEntry, ...]
+    helpers: tuple[MetricEntry, ...]
 
 
-def _code(text: object) -> str:
-    return f"<code>{_h(text)}</code>" if text else _h(None)
+def metric_groups(catalog: Catalog) -> MetricGroups:
+    order = {name: n for n, name in enumerate(HEADLINE_KPIS)}
+    headline = sorted((m for m in catalog.metrics if m.name in order), key=lambda m: order[m.name])
+    rest = [m for m in catalog.metrics if m.name not in order]
+    return MetricGroups(tuple(headline), tuple(m for m in rest if m.mart_column),
+                        tuple(m for m in rest if not m.mart_column))
 
 
-def _row(cells: list[str], tag: str = "td") -> str:
-    return "<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>"
-
-
-def _metric_section(catalog: Catalog, m: MetricEntry) -> str:
-    facts = "".join(f"<li>{label}: {_code(value) if code else _h(value)}</li>"
-                    for label, value, code in _facts(m))
-    parts = [
-        f'<section id="metric-{_h(m.name)}"><h3>{_h(m.name)} <span class="tag">{_h(m.metric_type)}</span> '
-        f'<span class="tag">{_h(m.status)}</span></h3>',
-        f"<p><strong>{_h(m.label)}</strong>: {_h(m.definition)}</p><ul>{facts}</ul>",
-    ]
-    if m.note:
-        parts.append(f'<p class="muted">Note: {_h(m.note)}</p>')
-    if m.issues:
-        parts.append(f'<p class="gap">Gaps: {_h("; ".join(m.issues))}</p>')
-    if m.example_sql:
-        parts.append(f"<pre><code>{_h(m.example_sql)}</code></pre>")
-    parts.append(f'<p class="muted">Through the semantic layer: {_code(m.metricflow)}</p></section>')
-    return "".join(parts)
-
-
-def _mart_section(catalog: Catalog, mart: Mart) -> str:
-    columns = "".join(_row([_code(c.name), _h(c.data_type or "—"), _h(c.description or "—")])
-                      for c in mart.columns)
-    return (
-        f'<section id="mart-{_h(mart.name)}"><h3>{_h(_served_name(catalog, mart.relation))}</h3>'
-        f"<p>{_h(mart.description or '—')}</p><p class=\"muted\">Owner: {_h(mart.owner)}. "
-        f"Grain: {_h(mart.grain)}. Warehouse: {_code(mart.relation)}.</p>"
-        f"<table>{_row(['column', 'type', 'description'], 'th')}{columns}</table></section>"
-    )
-
-
-def render_html(catalog: Catalog) -> str:
-    rows = [_row([f'<a href="#metric-{_h(m.name)}">{_h(m.name)}</a>', _h(m.definition), _h(m.owner),
-                  _h(m.grain), _code(_served_name(catalog, m.mart))]) for m in catalog.metrics]
-    if not catalog.metrics:
-        rows.append('<tr><td colspan="5">No metric in the semantic layer yet.</td></tr>')
-    header = _row(["metric", "definition", "owner", "grain", "table"], "th")
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>KPI catalog</title>'
-        f"<style>{_CSS}</style></head><body><h1>KPI catalog</h1>"
-        f'<p class="muted">Generated {_h(catalog.generated_at)} from the semantic layer and dbt docs. '
-        f"Query the tables of schema {_code(catalog.serving_schema)} in the serving database or in the "
-        "DuckDB snapshot.</p>"
-        f"<h2>Metrics</h2><table>{header}{''.join(rows)}</table>"
-        + "".join(_metric_section(catalog, m) for m in catalog.metrics)
-        + "<h2>Published tables</h2>"
-        + "".join(_mart_section(catalog, mart) for mart in catalog.marts)
-        + "</body></html>\n"
-    )
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_text(text, encoding="utf-8")
-    os.replace(temp, path)
+def render_html(catalog: Catalog, nav: list[tuple[str, str]] | None = None) -> str:
+    return render("catalog.html", catalog=catalog, groups=metric_groups(catalog), facts=_facts,
+                  served=lambda relation: _served_name(catalog, relation), nav=nav or [])
 
 
 def build_catalog(settings: Settings, manifest_dir: Path) -> Path:
     """Write the catalog from the dbt artifacts in `manifest_dir`; returns the path of index.html."""
     catalog = load_catalog(Path(manifest_dir), ServingConfig.from_env().schema)
     folder = settings.reports_dir / "catalog"
-    folder.mkdir(parents=True, exist_ok=True)
-    _write_atomically(folder / "catalog.json", json.dumps(asdict(catalog), indent=2) + "\n")
-    _write_atomically(folder / "catalog.md", render_markdown(catalog))
-    index = folder / "index.html"
-    _write_atomically(index, render_html(catalog))
-    return index
+    write_report(folder / "catalog.json", json.dumps(asdict(catalog), indent=2) + "\n")
+    write_report(folder / "catalog.md", render_markdown(catalog))
+    return write_report(folder / "index.html", render_html(catalog, nav=[("All reports", "../index.html")]))

@@ -37,6 +37,13 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from exc
 
 
+def _names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
+    return names
+
+
 def _instant(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -118,11 +125,47 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     from insights.hygiene import audit_summary
+    from insights.hygiene.report_data import AuditNotFoundError, last_loaded_day
     from insights.pipeline import hygiene_audit
 
-    day = args.date or datetime.now(UTC).date() - timedelta(days=1)
-    hygiene_audit(day, settings)
+    day = args.date
+    if day is None:
+        # The last day the loaded data covers, not yesterday by the clock (which may be past the data).
+        try:
+            day = last_loaded_day(settings)
+        except AuditNotFoundError:
+            day = None
+        if day is None:
+            print(f"error: no event is loaded in {settings.warehouse}: nothing to audit; run `insights "
+                  "backfill` (or the nightly build) first, or give --date", file=sys.stderr)
+            return 1
+        print(f"auditing the last loaded day, {day} (--date audits another)")
+    result = hygiene_audit(day, settings)
     print(audit_summary(settings, day))
+    print(f"report: {result.report_path}")
+    return 0
+
+
+def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    from insights.semantic_query import QueryError, run_query, write_rows
+
+    try:
+        query, rows = run_query(settings, args.metrics, args.group_by, args.start, args.end)
+    except QueryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.show_sql:
+        print(query.sql, file=sys.stderr)
+    write_rows(query, rows, csv_path=args.csv)
+    if args.csv:
+        print(f"{len(rows)} row(s) written to {args.csv}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from insights.reports.index import build_reports
+
+    print(f"reports: {build_reports(settings)}")
     return 0
 
 
@@ -200,8 +243,21 @@ def build_parser() -> argparse.ArgumentParser:
     publish.set_defaults(func=cmd_publish)
 
     audit = sub.add_parser("audit", help="tracker and metric hygiene audit for a reference day, with a summary")
-    audit.add_argument("--date", type=_day, help="reference day (default: yesterday, UTC)")
+    audit.add_argument("--date", type=_day, help="reference day (default: the last day with loaded events)")
     audit.set_defaults(func=cmd_audit)
+
+    query = sub.add_parser("query", help="a governed metric from the published snapshot (semantic layer names)")
+    query.add_argument("--metrics", type=_names, required=True, help="metric names, comma-separated (catalog)")
+    query.add_argument("--group-by", type=_names, default=["metric_time__day"],
+                       help="metric_time__day|week|month and/or dimensions, comma-separated (default: day)")
+    query.add_argument("--start", type=_day, help="first period, YYYY-MM-DD (default: the first published)")
+    query.add_argument("--end", type=_day, help="last period, YYYY-MM-DD (default: the last published)")
+    query.add_argument("--csv", type=Path, help="write the rows to this CSV file")
+    query.add_argument("--show-sql", action="store_true", help="print the SQL run on the snapshot (stderr)")
+    query.set_defaults(func=cmd_query)
+
+    report = sub.add_parser("report", help="build the KPI overview and reports/index.html over every report")
+    report.set_defaults(func=cmd_report)
 
     kpis = sub.add_parser("kpis", help="print the KPI summary from the marts")
     kpis.set_defaults(func=cmd_kpis)

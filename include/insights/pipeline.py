@@ -151,6 +151,9 @@ def publish_marts(settings: Settings | None = None) -> Any:
     result = publish(settings, log=log)
     catalog = build_catalog(settings, dbt_paths(settings, "duckdb")[0])
     log.info("published version %s (%d tables); KPI catalog at %s", result.version, len(result.tables), catalog)
+    from insights.reports.index import build_reports
+
+    log.info("reports (KPI overview, catalog, hygiene, Data Docs): %s", build_reports(settings))
     return result
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from datetime import date
 from html.parser import HTMLParser
 
 import pytest
 
-from insights.hygiene import AuditNotFoundError, audit_summary, render_report
+from insights.cli import cmd_audit
+from insights.hygiene import AuditNotFoundError, audit_summary, render_report, run_audit
 from insights.hygiene.report import SECTIONS
+from insights.hygiene.report_data import last_loaded_day
+from insights.settings import Settings
 
 from .conftest import AuditedWarehouse
 from .fixture_world import CLEAN_DAY, DIRTY_DAY
@@ -47,9 +52,18 @@ def test_report_files_are_written_under_reports_hygiene(audited: AuditedWarehous
     folder = audited.settings.home / "reports" / "hygiene"
     assert audited.dirty.report_path == folder / "hygiene-2026-10-31.html"
     assert audited.clean.report_path == folder / "hygiene-2026-10-01.html"
-    # latest.html is the report of the latest audited day, also when an older day is rendered after it
-    render_report(audited.settings, CLEAN_DAY)
-    assert (folder / "latest.html").read_text() == audited.dirty.report_path.read_text()
+    # readable by Product Ops, not only by the pipeline's user
+    for path in (audited.dirty.report_path, audited.clean.report_path, folder / "index.html"):
+        assert path.stat().st_mode & 0o777 == 0o644, path
+    # latest.html is the newest run's report (the dirty day was audited last)
+    assert (folder / "latest.html").resolve() == audited.dirty.report_path.resolve()
+    # the reports are linked: the index lists every dated report, each report links back to it
+    index = (folder / "index.html").read_text()
+    assert 'href="hygiene-2026-10-31.html"' in index and 'href="hygiene-2026-10-01.html"' in index
+    assert index.index("hygiene-2026-10-31.html") < index.index("hygiene-2026-10-01.html")
+    dirty = audited.dirty.report_path.read_text()
+    assert 'href="index.html"' in dirty and 'href="../index.html"' in dirty
+    assert 'href="hygiene-2026-10-01.html">Previous audit' in dirty
 
 
 def test_report_is_self_contained_and_has_every_section(audited: AuditedWarehouse) -> None:
@@ -57,11 +71,12 @@ def test_report_is_self_contained_and_has_every_section(audited: AuditedWarehous
     collector = _Collector()
     collector.feed(html)
     assert collector.ids == [section_id for section_id, _ in SECTIONS]
-    assert collector.external == []  # no stylesheet, script, image or link to load from anywhere
+    # no stylesheet, script or image to load from anywhere; links only to the neighbouring reports
+    assert not [e for e in collector.external if "://" in e or " src=" in e], collector.external
     assert "script" not in collector.tags and "link" not in collector.tags and "img" not in collector.tags
     assert "<style>" in html
     charts = re.findall(r"<svg .*?</svg>", html, flags=re.DOTALL)
-    assert len(charts) == 3  # findings by team, volume share, unplanned trend
+    assert len(charts) == 4  # findings by team, volume share, unplanned trend, tracker volume over time
     for chart in charts:
         ET.fromstring(chart)  # each inline chart is well-formed SVG
 
@@ -88,8 +103,8 @@ def test_report_sections_show_the_findings(audited: AuditedWarehouse) -> None:
     trackers = section("trackers")
     assert "calendar_synced" in trackers and "legacy_export_clicked" in trackers
     violations = section("property-violations")
-    assert "{&quot;size_mb&quot;:true}" in violations  # the example payload, escaped
-    assert "{&quot;seats&quot;:null}" in violations
+    assert "{&#34;size_mb&#34;:true}" in violations  # the example payload, escaped
+    assert "{&#34;seats&#34;:null}" in violations
     ledger = section("usage-ledger")
     assert "activated_users, activation_rate" in ledger and "billed_but_unused" in ledger
     assert "Every governed metric has an owner" in section("metric-findings")
@@ -97,13 +112,16 @@ def test_report_sections_show_the_findings(audited: AuditedWarehouse) -> None:
     assert "60%" in barometer and "+1.50" in barometer  # H2 response rate, measurement's change
     history = section("history")
     assert "<td>2026-10-31</td>" in history
+    volume_over_time = section("tracker-volume")
+    assert "<svg" in volume_over_time and "task_created" in volume_over_time  # a line per busy tracker
+    assert "Dead trackers (no event in the window): calendar_synced" in volume_over_time
 
 
 def test_clean_day_report_says_clean(audited: AuditedWarehouse) -> None:
     html = _html(audited, CLEAN_DAY)
     assert "No finding for any team." in html
     assert "No dead tracker and no deprecated event still firing." in html
-    assert "Every planned property of the window&#x27;s events follows the plan." in html
+    assert "Every planned property of the window&#39;s events follows the plan." in html
     assert "Every event type of the window is planned and well named." in html
 
 
@@ -126,3 +144,33 @@ def test_a_day_never_audited_is_a_clear_error(audited: AuditedWarehouse) -> None
         AuditNotFoundError, match=r"no audit of reference day 2026-10-15 .*audited days: .*2026-10-31"
     ):
         audit_summary(audited.settings, date(2026, 10, 15))
+
+
+def test_a_window_without_events_says_so_and_never_becomes_latest(
+    audited: AuditedWarehouse, warehouse_copy: Callable[[], Settings]
+) -> None:
+    settings = warehouse_copy()
+    folder = settings.reports_dir / "hygiene"
+    render_report(settings, DIRTY_DAY)  # the copy's newest run with data
+    empty_day = date(2027, 3, 1)  # far past the loaded events: an empty window
+    path = run_audit(settings, empty_day).report_path
+    html = path.read_text()
+    assert 'class="empty"' in html and "No valid event was loaded in this window" in html
+    # no green "clean" where nothing was checked; the metric definitions were checked (they need no event)
+    assert re.findall(r'class="clean">([^<]*)', html) == [
+        "Every governed metric has an owner and a description; none is duplicated or changed."]
+    assert (folder / "latest.html").resolve().name == "hygiene-2026-10-31.html"
+    text = audit_summary(settings, empty_day)
+    assert "NO DATA" in text and "clean" not in text
+
+
+def test_audit_with_no_date_audits_the_last_loaded_day(
+    audited: AuditedWarehouse, warehouse_copy: Callable[[], Settings], capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = warehouse_copy()
+    last = date(2026, 11, 1)  # fixture_world's last event (debug_click, the day after the dirty window)
+    assert last_loaded_day(settings) == last  # not yesterday by the clock
+    assert cmd_audit(argparse.Namespace(date=None), settings) == 0
+    out = capsys.readouterr().out
+    assert f"auditing the last loaded day, {last}" in out and "NO DATA" not in out
+    assert (settings.reports_dir / "hygiene" / "latest.html").resolve().name == f"hygiene-{last}.html"

@@ -133,7 +133,18 @@ def test_catalog_lists_every_metric_with_owner_definition_mart_and_a_query_that_
     assert "&lt;per segment&gt; &amp; in total" in page and "<per segment>" not in page
     tags = _Tags()
     tags.feed(page)
-    assert tags.open == [] and tags.external == []  # well-formed and self-contained
+    # well-formed and self-contained: nothing loaded from anywhere, one link back to the reports index
+    assert tags.open == [] and tags.external == ["../index.html"]
+    assert index.stat().st_mode & 0o777 == 0o644  # readable by Product Ops and PMs, not only the pipeline
+    # headline KPIs first, in the contract's order; components published inside a ratio listed apart
+    headline = page[page.index('id="headline"'):page.index('id="supporting"')]
+    assert headline.index("#metric-dau") < headline.index("#metric-activation_rate")
+    assert "#metric-signups" not in headline
+    helpers = page[page.index('id="helpers"'):page.index('id="metric-')]
+    assert "#metric-activated_signups" in helpers and "#metric-signups" not in helpers
+    assert markdown.index("## Headline KPIs") < markdown.index("## Supporting metrics") < markdown.index(
+        "## Helper components")
+    assert entries["dau"]["query"] == "insights query --metrics dau --group-by metric_time__day"
 
 
 def test_missing_artifacts_are_named(insights_home: Path, tmp_path: Path) -> None:

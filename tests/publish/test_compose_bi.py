@@ -63,3 +63,11 @@ def test_metabase_is_wired_as_the_reader_with_the_password_publication_sets(comp
     # Metabase itself never gets the publisher's (superuser) DSN.
     metabase_env = compose["services"]["metabase"].get("environment", {})
     assert not any("INSIGHTS_SERVING_DSN" in k for k in metabase_env)
+
+
+def test_metabase_is_provisioned_from_the_repositorys_dashboard_definitions(compose: dict) -> None:
+    init = compose["services"]["metabase-init"]
+    folder = init["environment"]["INSIGHTS_BI_DIR"]
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in init["volumes"]}
+    assert mounts[folder] == "./bi" and (REPO / "bi" / "dashboards").is_dir()
+    assert sorted((REPO / "bi" / "dashboards").glob("*.yml")), "no dashboard definition to provision"

@@ -13,7 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from insights.serving.metabase import DATA_SOURCE_NAME, MetabaseError, data_source, wire
+from insights.bi.definitions import Dashboard, ResolvedDataset, load_dashboards, render_dataset_sql
+from insights.bi.serving_schema import ServingSchema
+from insights.serving.metabase import COLLECTION_NAME, DATA_SOURCE_NAME, MetabaseError, data_source, wire
+from tests.bi.test_definitions import create_marts
 
 TOKEN = "setup-token-123"
 
@@ -23,6 +26,7 @@ class FakeMetabase:
         self.admin: tuple[str, str] | None = None
         self.sessions: set[str] = set()
         self.databases: dict[int, dict] = {}
+        self.objects: dict[str, dict[int, dict]] = {"collection": {}, "card": {}, "dashboard": {}}
         self.health_calls = 0
         self.calls: list[str] = []
 
@@ -59,6 +63,11 @@ def handler_for(state: FakeMetabase) -> type[BaseHTTPRequestHandler]:
                     return self.reply(401, "Unauthenticated")
                 databases = list(state.databases.values())
                 return self.reply(200, {"data": databases, "total": len(databases)})
+            kind = self.path.removeprefix("/api/")
+            if kind in state.objects:
+                if not self.authorized():
+                    return self.reply(401, "Unauthenticated")
+                return self.reply(200, list(state.objects[kind].values()))
             return self.reply(404, "Not found")
 
         def do_POST(self) -> None:
@@ -81,10 +90,25 @@ def handler_for(state: FakeMetabase) -> type[BaseHTTPRequestHandler]:
                 new_id = len(state.databases) + 1
                 state.databases[new_id] = {**body, "id": new_id}
                 return self.reply(200, state.databases[new_id])
+            kind = self.path.removeprefix("/api/")
+            if kind in state.objects:
+                if not self.authorized():
+                    return self.reply(401, "Unauthenticated")
+                if kind == "card" and body["dataset_query"]["database"] not in state.databases:
+                    return self.reply(400, {"errors": {"database": "no such database"}})
+                new_id = len(state.objects[kind]) + 1
+                state.objects[kind][new_id] = {**body, "id": new_id}
+                return self.reply(200, state.objects[kind][new_id])
             return self.reply(404, "Not found")
 
         def do_PUT(self) -> None:
             state.calls.append(f"PUT {self.path}")
+            kind, _, number = self.path.removeprefix("/api/").partition("/")
+            if kind in ("card", "dashboard"):
+                if not self.authorized() or int(number) not in state.objects[kind]:
+                    return self.reply(401 if not self.authorized() else 404, "refused")
+                state.objects[kind][int(number)] = {**state.objects[kind][int(number)], **self.body()}
+                return self.reply(200, state.objects[kind][int(number)])
             database_id = int(self.path.rsplit("/", 1)[1])
             if not self.authorized() or database_id not in state.databases:
                 return self.reply(401 if not self.authorized() else 404, "refused")
@@ -103,6 +127,12 @@ def metabase() -> Iterator[tuple[str, FakeMetabase]]:
     yield f"http://127.0.0.1:{server.server_address[1]}", state
     server.shutdown()
     server.server_close()
+
+
+def unpublished(dashboard: Dashboard) -> dict[str, ResolvedDataset]:
+    """Datasets as they bind before any publication: no completeness column known."""
+    return {d.name: ResolvedDataset(d.name, render_dataset_sql(d, "analytics", lambda _: ()), d.table, ())
+            for d in dashboard.datasets.values()}
 
 
 def env_for(url: str, **extra: str) -> dict[str, str]:
@@ -136,11 +166,11 @@ def test_data_source_needs_the_reader_password() -> None:
 
 def test_first_run_sets_up_metabase_and_later_runs_update_it(metabase: tuple[str, FakeMetabase]) -> None:
     url, state = metabase
-    first = wire(env_for(url), wait_seconds=10)
+    first = wire(env_for(url), wait_seconds=10, resolve=unpublished)
     assert state.admin == ("admin@insights.example", "a-long-admin-passphrase")
     assert "POST /api/setup" in state.calls and state.health_calls >= 2
 
-    second = wire(env_for(url, INSIGHTS_PM_READER_PASSWORD="rotated-pass-2"), wait_seconds=10)
+    second = wire(env_for(url, INSIGHTS_PM_READER_PASSWORD="rotated-pass-2"), wait_seconds=10, resolve=unpublished)
     assert first == second == 1
     assert list(state.databases) == [1]  # updated, not duplicated
     assert state.databases[1]["name"] == DATA_SOURCE_NAME
@@ -150,6 +180,61 @@ def test_first_run_sets_up_metabase_and_later_runs_update_it(metabase: tuple[str
 
 def test_a_wrong_admin_password_is_reported(metabase: tuple[str, FakeMetabase]) -> None:
     url, _ = metabase
-    wire(env_for(url), wait_seconds=10)
+    wire(env_for(url), wait_seconds=10, resolve=unpublished)
     with pytest.raises(MetabaseError, match=r"POST /api/session: HTTP 401"):
-        wire(env_for(url, METABASE_ADMIN_PASSWORD="not-the-password"), wait_seconds=10)
+        wire(env_for(url, METABASE_ADMIN_PASSWORD="not-the-password"), wait_seconds=10, resolve=unpublished)
+
+
+def test_dashboards_are_provisioned_from_the_definitions_once(metabase: tuple[str, FakeMetabase]) -> None:
+    url, state = metabase
+    wire(env_for(url), wait_seconds=10, resolve=unpublished)
+    wire(env_for(url), wait_seconds=10, resolve=unpublished)  # idempotent: updated in place
+    definitions = load_dashboards()
+    collections = list(state.objects["collection"].values())
+    assert [c["name"] for c in collections] == [COLLECTION_NAME]
+    dashboards = {d["name"]: d for d in state.objects["dashboard"].values()}
+    assert set(dashboards) == {d.title for d in definitions}
+    cards = state.objects["card"]
+    assert len(cards) == sum(len(d.charts) for d in definitions)  # one question per chart, not duplicated
+    for definition in definitions:
+        dashcards = dashboards[definition.title]["dashcards"]
+        assert [cards[c["card_id"]]["name"] for c in dashcards] == [c.title for c in definition.charts]
+        assert all(c["col"] + c["size_x"] <= 24 for c in dashcards)
+    for card in cards.values():
+        assert card["collection_id"] == collections[0]["id"] and card["dataset_query"]["database"] == 1
+        assert card["dataset_query"]["type"] == "native" and "analytics." in card["dataset_query"]["native"]["query"]
+
+
+@pytest.mark.postgres
+def test_questions_mark_incomplete_periods_and_run_as_written(
+    metabase: tuple[str, FakeMetabase], postgres_dsn: str
+) -> None:
+    """Bound to a serving schema whose marts carry is_complete, every question's SQL runs there and the
+    daily trends show the incomplete day as its own series."""
+    import uuid
+
+    import psycopg2
+    from psycopg2 import sql
+
+    url, state = metabase
+    schema = f"mb_{uuid.uuid4().hex[:8]}"
+    con = psycopg2.connect(postgres_dsn)
+    con.autocommit = True
+    with con.cursor() as cur:
+        cur.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
+    try:
+        create_marts(postgres_dsn, schema, with_completeness=True)
+        serving = ServingSchema(postgres_dsn, schema)
+        wire(env_for(url), wait_seconds=10,
+             resolve=lambda d: {n: ds for n, (ds, _) in serving.resolve(d).items()})
+        cards = {c["name"]: c for c in state.objects["card"].values()}
+        trend = cards["Active users per day (DAU, WAU, MAU)"]
+        assert "DAU (incomplete)" in trend["visualization_settings"]["graph.metrics"]
+        assert "not is_complete" in trend["dataset_query"]["native"]["query"]
+        with con.cursor() as cur:
+            for card in cards.values():
+                cur.execute(card["dataset_query"]["native"]["query"])
+    finally:
+        with con.cursor() as cur:
+            cur.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(schema)))
+        con.close()

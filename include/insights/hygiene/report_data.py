@@ -98,6 +98,8 @@ class ReportData:
     history: tuple[tuple[date, str, int], ...]  # (reference day, finding, rows) of every audited day
     barometer_editions: tuple[BarometerEdition, ...]
     barometer_themes: tuple[BarometerTheme, ...]
+    # (event day, event type, planned, valid events) over the window: the trackers' volume over time
+    volume_by_type: tuple[tuple[date, str, bool, int], ...] = ()
 
     @property
     def window_start(self) -> date:
@@ -248,6 +250,17 @@ def read_report_data(settings: Settings, reference_day: date, target: str = "duc
                 [reference_day],
             )
         )
+        volume_by_type = tuple(
+            (d, e, bool(p), int(n))
+            for d, e, p, n in reader.rows(
+                """
+                select event_date, event_type, is_planned, events
+                from {audit}.event_volume_daily where reference_date = %s
+                order by event_date, event_type
+                """,
+                [reference_day],
+            )
+        )
         history = tuple(
             (d, f, int(n))
             for d, f, n in reader.rows(
@@ -287,4 +300,17 @@ def read_report_data(settings: Settings, reference_day: date, target: str = "duc
             history=history,
             barometer_editions=editions,
             barometer_themes=themes,
+            volume_by_type=volume_by_type,
         )
+
+
+def last_loaded_day(settings: Settings, target: str = "duckdb") -> date | None:
+    """The last day the loaded events cover (intermediate.int_events__loaded_days, the day the audit
+    models take when given no reference day): what `insights audit` audits by default. None when no
+    event is loaded yet."""
+    with _reader(settings, target) as reader:
+        intermediate = schema_name("intermediate", target)
+        if not reader.table_exists(intermediate, "int_events__loaded_days"):
+            return None
+        rows = reader.rows(f"select max(last_loaded_day) from {intermediate}.int_events__loaded_days")
+        return rows[0][0] if rows else None

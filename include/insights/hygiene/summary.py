@@ -39,7 +39,11 @@ def summary_text(data: ReportData) -> str:
         names = [m.metric_name for m in data.metric_findings if m.finding == code]
         if names:
             lines.append(f"    {code}: {len(names)} ({_listed(names)})")
-    if not tracking and not metrics:
+    if not events:
+        # Nothing was checked: an empty window is not a clean one.
+        lines.insert(1, "  NO DATA: no valid event was loaded in this window; nothing was audited "
+                        "(audit a loaded day: `insights audit` with no date takes the last one)")
+    elif not tracking and not metrics:
         lines.append("  clean: no finding")
     return "\n".join(lines)
 

@@ -8,6 +8,7 @@ cache next to the results and reads only the results it has not seen. Results de
 store drop out of the index as before (GX removes their pages; the cache forgets them).
 
 Imported by GX from the site's `site_index_builder` config, so only when a gate builds Data Docs.
+Once GX has written the site, every page is made to work offline (insights.quality.docs_offline).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from great_expectations.render.renderer.site_builder import (
     resource_key_passes_run_name_filter,
 )
 
+from insights.quality.docs_offline import make_site_offline
+
 _log = logging.getLogger(__name__)
 CACHE_FILE = "insights_docs_index.json"  # in the validation results store's folder
 _CACHE_VERSION = 1
@@ -37,6 +40,18 @@ def _cache_key(key: Any) -> str:
 
 class CachedSiteIndexBuilder(DefaultSiteIndexBuilder):
     """DefaultSiteIndexBuilder whose validation entries come from a cache of what each result showed."""
+
+    def build(self, skip_and_clean_missing: bool = True, build_index: bool = True) -> Any:
+        built = super().build(skip_and_clean_missing=skip_and_clean_missing, build_index=build_index)
+        site = site_directory(self)
+        if build_index and site is not None:
+            # GX writes the index last: every page of the site exists by now. Readable docs must never
+            # fail the gate that validated the data: a page that cannot be rewritten stays as GX wrote it.
+            try:
+                make_site_offline(site)
+            except (OSError, ValueError, SyntaxError) as exc:
+                _log.warning("Data Docs left as GX wrote them (offline rewrite failed: %s)", exc)
+        return built
 
     def _cache_path(self) -> Path | None:
         root = getattr(self.data_context, "root_directory", None)
@@ -111,3 +126,10 @@ class CachedSiteIndexBuilder(DefaultSiteIndexBuilder):
             tmp = path.with_name(path.name + ".tmp")
             tmp.write_text(json.dumps({"version": _CACHE_VERSION, "entries": entries}, default=str), "utf-8")
             tmp.replace(path)
+
+
+def site_directory(builder: DefaultSiteIndexBuilder) -> Path | None:
+    """The folder of a filesystem Data Docs site (None for other stores)."""
+    backend = getattr(getattr(builder, "target_store", None), "store_backend", None)
+    folder = getattr(backend, "full_base_directory", None)
+    return Path(folder) if folder else None
