@@ -36,6 +36,11 @@ def _access(node: dict) -> str:
     return str(node.get("access") or (node.get("config") or {}).get("access") or "protected")
 
 
+def is_governed(node: dict) -> bool:
+    """Whether a manifest node is a governed model (a model declared access: public)."""
+    return node.get("resource_type") == "model" and _access(node) == GOVERNED_ACCESS
+
+
 def governed_models(manifest_path: Path) -> dict[tuple[str, str], GovernedModel]:
     """(schema, relation name) -> governed model, from the dbt manifest at `manifest_path`.
 
@@ -57,7 +62,7 @@ def governed_models(manifest_path: Path) -> dict[tuple[str, str], GovernedModel]
     governed: dict[tuple[str, str], GovernedModel] = {}
     misplaced: list[str] = []
     for unique_id, node in sorted(nodes.items()):
-        if not isinstance(node, dict) or node.get("resource_type") != "model" or _access(node) != GOVERNED_ACCESS:
+        if not isinstance(node, dict) or not is_governed(node):
             continue
         model = GovernedModel(unique_id, str(node.get("schema")), str(node.get("alias") or node.get("name")))
         if model.schema not in PUBLISHED_SCHEMAS:
