@@ -43,11 +43,11 @@ def build_info(con: Any, catalog: str) -> BuildInfo:
     build_id = current_build_id(con, catalog)
     if build_id is None:
         return BuildInfo(None)
-    row = con.execute(
+    rows = con.execute(
         f"select b.writer, timezone('UTC', b.started_at) from {catalog}.{RELATION} as b where b.build_id = ?",
         [build_id],
-    ).fetchone()
-    return BuildInfo(build_id, *(row or (None, None)))
+    ).fetchall()
+    return BuildInfo(build_id, *(rows[0] if rows else (None, None)))
 
 
 def passed_verdict(settings: Settings) -> GateVerdict:

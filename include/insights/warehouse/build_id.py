@@ -87,12 +87,13 @@ def current_build_id(con: Any, catalog: str | None = None) -> str | None:
     """The warehouse's current build id, read on `con` (the warehouse attached as `catalog`, or
     opened directly); None when no pipeline writer has recorded one yet."""
     prefix = f"{catalog}." if catalog else ""
-    exists = con.execute(
+    # fetchall: DuckDB refuses other work on a connection with a result left unfinished
+    ((exists,),) = con.execute(
         "select count(*) from duckdb_tables() as t where t.schema_name = ? and t.table_name = ?"
         + (" and t.database_name = ?" if catalog else ""),
         [SCHEMA, TABLE, *([catalog] if catalog else [])],
-    ).fetchone()[0]
+    ).fetchall()
     if not exists:
         return None
-    row = con.execute(f"select b.build_id from {prefix}{RELATION} as b order by b.seq desc limit 1").fetchone()
-    return str(row[0]) if row else None
+    rows = con.execute(f"select b.build_id from {prefix}{RELATION} as b order by b.seq desc limit 1").fetchall()
+    return str(rows[0][0]) if rows else None
