@@ -269,7 +269,7 @@ def test_pm_reader_and_the_snapshot_hold_no_seeded_personal_data(published: Publ
     snapshot_relations, snapshot_leaks = scan_snapshot(settings.published_snapshot)
 
     # The reader reads exactly the governed models (plus the publication metadata), nothing internal.
-    governed = {name for schema, name in (r.split(".") for r in snapshot_relations) if schema == "analytics"}
+    governed = {name for schema, name in (r.split(".") for r in snapshot_relations) if schema == serving.schema}
     assert readable == {f"{serving.schema}.{name}" for name in governed}
     assert "tracking_plan_property_violations" in governed and "metrics_barometer_pain_points" in governed
     assert not any(name.startswith("int_") for name in governed)
