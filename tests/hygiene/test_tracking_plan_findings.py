@@ -6,9 +6,14 @@ section 7 and the ledger rule of models/audit/_audit__models.yml.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 import pytest
 
+from insights.hygiene import run_audit
 from insights.settings import Settings
+from insights.warehouse import connect
 
 from .conftest import STALE_DAY, V2_DAY, AuditedWarehouse, query
 from .fixture_world import CLEAN_DAY, DIRTY_DAY, DIRTY_VOLUMES
@@ -219,3 +224,38 @@ def test_a_build_without_reference_var_audits_the_last_loaded_day(audited: Audit
         [last_loaded_day],
     )
     assert ledger == [(19, 0, 16, 3)]  # 16 plan event types (all feed a channel), 3 unplanned
+
+
+def test_an_audit_drops_the_payloads_an_older_audit_copied(warehouse_copy: Callable[[], Settings]) -> None:
+    """A warehouse audited before the examples became safe holds raw payloads (and client-set event keys)
+    in its history: the next audit drops those columns, history included, and adds the safe ones."""
+    settings = warehouse_copy()
+    old_payload = '{"priority": "urgent", "email": "someone@example.com"}'
+    with connect(settings, "duckdb") as con:
+        for table, old_columns in (
+            ("tracking_plan_property_violations", ("example_event_key", "example_event_properties")),
+            ("int_audit__daily_property_checks", ("example_event_properties",)),
+        ):
+            for column in ("example_event_uuid", "example_value_type"):
+                con.execute(f"alter table audit.{table} drop column {column}")
+            for column in old_columns:
+                con.execute(f"alter table audit.{table} add column if not exists {column} varchar")
+            con.execute(f"update audit.{table} set example_event_properties = ? where property_name is not null",
+                        [old_payload])
+        # stamped as the older audit stamped its days (without the v2 mark), so its window is re-checked
+        con.execute("update audit.int_audit__daily_property_checks set fingerprint = substr(fingerprint, 4)")
+        history = con.execute("select count(*) from audit.tracking_plan_property_violations").fetchone()[0]
+
+    run_audit(settings, DIRTY_DAY, log=logging.getLogger("tests.hygiene"))
+
+    for table in ("tracking_plan_property_violations", "int_audit__daily_property_checks"):
+        columns = {c for (c,) in query(settings, "select column_name from information_schema.columns "
+                                                 "where table_schema = 'audit' and table_name = ?", [table])}
+        assert "example_event_properties" not in columns and {"example_event_uuid", "example_value_type"} <= columns
+    violations = query(settings, "select column_name from information_schema.columns "
+                                 "where table_schema = 'audit' and table_name = 'tracking_plan_property_violations'")
+    assert "example_event_key" not in {c for (c,) in violations}
+    assert query(settings, "select count(*) from audit.tracking_plan_property_violations") == [(history,)]
+    assert query(settings, "select count(*) from audit.tracking_plan_property_violations "
+                           "where reference_date = ? and example_value_type is not null", [DIRTY_DAY]) == [
+        (len(EXPECTED_VIOLATIONS),)]
