@@ -16,6 +16,7 @@ from typing import ClassVar
 import pytest
 
 from insights.alerts import on_failure, post_webhook
+from tests.reliability.record import report
 
 SECRET_PATH = "/services/T0SECRET1/B0SECRET2/xoxbSecretToken1234567890"
 SECRET_QUERY = "sig=QuerySecretSignature987"
@@ -83,6 +84,9 @@ def test_a_failing_webhook_is_logged_without_its_secret(
     assert post_webhook(url, {"text": "boom"}, timeout=0.3) is False
 
     logged = _logged(caplog)
+    report(f"alert webhook fails ({failure})", "secrets", injected=1,
+           survived=not any(s in logged for s in SECRETS), records_lost=0,
+           check="no part of the webhook URL's path or query in any log line (DEBUG included)")
     _assert_no_secret(logged)
     assert "alert webhook http://127.0.0.1/*** failed" in logged  # still says which host failed, and how
     expected = {"http-404": "HTTP 404", "http-500": "HTTP 500", "refused": "ConnectionError", "timeout": "Timeout"}
