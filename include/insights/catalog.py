@@ -27,6 +27,7 @@ from typing import Any
 
 from insights.reports.rendering import render, write_report
 from insights.serving.config import ServingConfig
+from insights.serving.governance import is_governed
 from insights.serving.tables import PUBLISHED_SCHEMAS
 from insights.settings import Settings
 
@@ -135,7 +136,8 @@ def _meta(entry: dict[str, Any]) -> dict[str, Any]:
 def _marts(manifest: dict[str, Any]) -> list[Mart]:
     marts = []
     for node in (manifest.get("nodes") or {}).values():
-        if node.get("resource_type") != "model" or node.get("schema") not in PUBLISHED_SCHEMAS:
+        # What publication publishes: governed models (access: public) of the published schemas.
+        if not is_governed(node) or node.get("schema") not in PUBLISHED_SCHEMAS:
             continue
         owner = _meta(node).get("owner")
         marts.append(Mart(

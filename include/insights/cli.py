@@ -109,16 +109,17 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_gate(args: argparse.Namespace, settings: Settings) -> int:
     from insights.pipeline import quality_gate
 
-    result = quality_gate(settings, backfill=args.backfill)
-    print(f"quality gate passed; Data Docs: {result.data_docs}")
+    result = quality_gate(settings, backfill=args.backfill)  # GateFailed (exit 1) names each failure
+    print(f"quality gate passed build {result.build_id}; Data Docs: {result.data_docs}")
     return 0
 
 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     from insights.pipeline import publish_marts
 
-    result = publish_marts(settings)
-    print(f"published version {result.version}: {len(result.tables)} tables to {result.snapshot}"
+    result = publish_marts(settings)  # PublishRefused (exit 1) says why when the gate did not pass this build
+    print(f"published version {result.version} (build {result.build_id}): {len(result.tables)} governed tables "
+          f"to {result.snapshot}"
           + (f" and schema {result.serving_schema} on {result.postgres}" if result.postgres else ""))
     return 0
 
@@ -239,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--backfill", action="store_true", help="allow days older than the lookback to change")
     gate.set_defaults(func=cmd_gate)
 
-    publish = sub.add_parser("publish", help="publish the governed marts (run after the gate passed)")
+    publish = sub.add_parser("publish", help="publish the governed marts of the build the quality gate passed")
     publish.set_defaults(func=cmd_publish)
 
     audit = sub.add_parser("audit", help="tracker and metric hygiene audit for a reference day, with a summary")

@@ -88,9 +88,11 @@ DBT_LAYER_SELECTORS = {
 def load_raw_zone(settings: Settings | None = None) -> dict[str, int]:
     """Load newly landed raw-zone files into the warehouse (the warehouse DAG's first task)."""
     from insights.warehouse import load_raw, warehouse_lock
+    from insights.warehouse.build_id import record_new_build
 
     settings = settings or load_settings()
     with warehouse_lock(settings):
+        record_new_build(settings, "raw load", log)
         result = load_raw(settings, log=log)
     return {"files_loaded": result.files_loaded, "rows_inserted": result.rows_inserted}
 
@@ -142,7 +144,12 @@ def serving_settings(settings: Settings) -> Settings:
 
 
 def publish_marts(settings: Settings | None = None) -> Any:
-    """Publish the governed marts (after the gate passed), then regenerate the KPI catalog."""
+    """Publish the governed marts of the build the gate passed, then regenerate the KPI catalog.
+
+    Raises insights.publish.PublishRefused, naming why, when the last gate did not pass the
+    warehouse's current build (no gate run, a failed gate, or a write since the gate); nothing
+    readers see changes then.
+    """
     from insights.catalog import build_catalog
     from insights.publish import publish
     from insights.warehouse import dbt_paths
@@ -150,7 +157,8 @@ def publish_marts(settings: Settings | None = None) -> Any:
     settings = serving_settings(settings or load_settings())
     result = publish(settings, log=log)
     catalog = build_catalog(settings, dbt_paths(settings, "duckdb")[0])
-    log.info("published version %s (%d tables); KPI catalog at %s", result.version, len(result.tables), catalog)
+    log.info("published version %s (%d tables, build %s); KPI catalog at %s", result.version, len(result.tables),
+             result.build_id, catalog)
     from insights.reports.index import build_reports
 
     log.info("reports (KPI overview, catalog, hygiene, Data Docs): %s", build_reports(settings))

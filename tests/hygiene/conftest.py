@@ -57,6 +57,7 @@ class AuditedWarehouse:
     clean: AuditResult
     dirty: AuditResult
     dirty_test_statuses: dict[str, str]  # data test name -> status, from the dirty audit's dbt build
+    build_test_statuses: dict[str, str]  # data test name -> status, from the fixture's first dbt build
 
 
 def home_settings(home: Path, config_dir: Path) -> Settings:
@@ -91,7 +92,8 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> AuditedWarehouse:
     dirty = run_audit(settings, DIRTY_DAY, log=log)
     results = json.loads((dbt_paths(settings, "duckdb")[0] / "run_results.json").read_text())["results"]
     tests = {r["unique_id"].split(".")[2]: r["status"] for r in results if r["unique_id"].startswith("test.")}
-    return AuditedWarehouse(settings, built, clean, dirty, tests)
+    build_tests = {n.unique_id.split(".")[2]: n.status for n in built.nodes if n.unique_id.startswith("test.")}
+    return AuditedWarehouse(settings, built, clean, dirty, tests, build_tests)
 
 
 @pytest.fixture

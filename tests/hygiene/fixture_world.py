@@ -158,6 +158,7 @@ INVITEES = {
     "2026-H2": ["ana.ruiz", "li.wei", "maya.okafor", "tom.becker", "sara.lindqvist"],
 }
 DOMAIN = "acme-insights.com"
+MALFORMED_EDITION = "call Tom Becker on +44 20 7946 0001"
 
 BAROMETER_FORM = {
     "id": BAROMETER_FORM_ID,
@@ -283,6 +284,15 @@ BAROMETER_RESPONSES = [
         submitted="2026-10-23 10:00",
         scores=(5, 5, 5, 5, 5),
         pain="Nothing in particular",
+    ),
+    # the survey link edited by hand: free text where the edition goes makes no barometer response
+    barometer_response(
+        "edited-link",
+        edition=MALFORMED_EDITION,
+        pm_email=f"tom.becker@{DOMAIN}",
+        submitted="2026-10-24 10:00",
+        scores=(1, 1, 1, 1, 1),
+        pain="Typed into the wrong field",
     ),
 ]
 

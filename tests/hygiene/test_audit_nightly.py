@@ -57,7 +57,7 @@ DAILY_COLUMNS = {
     "int_audit__daily_event_volume": "event_date, event_type, events, fingerprint",
     "int_audit__daily_property_checks": (
         "event_date, event_type, property_name, property_type, violation, violating_events, "
-        "example_event_key, example_event_properties, fingerprint"
+        "example_event_key, example_event_uuid, example_value_type, fingerprint"
     ),
 }
 

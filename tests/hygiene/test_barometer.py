@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import AuditedWarehouse, query
+from .fixture_world import MALFORMED_EDITION
 
 pytestmark = pytest.mark.slow
 
@@ -44,10 +45,11 @@ def test_average_score_per_theme_and_change_since_previous_edition(audited: Audi
 
 
 def test_pain_points_are_routed_like_other_feedback(audited: AuditedWarehouse) -> None:
+    # Internal (the warehouse, for Product Ops): each pain point, who wrote it, where it is routed.
     rows = query(
         audited.settings,
         "select edition, pm_email, pain_point, area, team, is_routed "
-        "from marts.metrics_barometer_pain_points",
+        "from intermediate.int_barometer__pain_points",
     )
     assert sorted(rows, key=lambda r: r[2]) == [
         (
@@ -76,9 +78,43 @@ def test_pain_points_are_routed_like_other_feedback(audited: AuditedWarehouse) -
             True,
         ),
     ]
-    # the same items are in the company-wide feedback (one definition of routing)
+    # the same items are in the company-wide feedback (one definition of routing), with the
+    # edited-link response's (a feedback item, not a barometer pain point)
     items = query(
         audited.settings,
         "select count(*) from intermediate.int_voc__feedback_items where form_id = 'baroFix1'",
     )
-    assert items == [(4,)]
+    assert items == [(5,)]
+
+
+def test_governed_pain_points_mart_holds_counts_not_texts_nor_emails(audited: AuditedWarehouse) -> None:
+    rows = query(
+        audited.settings,
+        "select edition, area, team, is_routed, pain_points, pms from marts.metrics_barometer_pain_points",
+    )
+    assert sorted(rows, key=repr) == sorted(
+        [
+            ("2026-H1", "reporting", "insights", True, 1, 1),
+            ("2026-H2", "billing", "monetization", True, 1, 1),
+            ("2026-H2", "integrations", "platform", True, 1, 1),
+            ("2026-H2", None, None, False, 1, 1),
+        ],
+        key=repr,
+    )
+    columns = query(
+        audited.settings,
+        "select column_name from information_schema.columns "
+        "where table_schema = 'marts' and table_name like 'metrics_barometer_%'",
+    )
+    assert not {c for (c,) in columns} & {"pm_email", "pain_point", "item_id"}
+
+
+def test_an_edited_edition_makes_no_barometer_response_and_is_flagged(audited: AuditedWarehouse) -> None:
+    # Hidden fields come from the survey link: free text typed as the edition would otherwise be
+    # published as an edition label. The response is left out, and the warning test names it.
+    editions = query(audited.settings, "select distinct edition from intermediate.int_barometer__responses")
+    assert sorted(e for (e,) in editions) == ["2026-H1", "2026-H2"]
+    for table in ("metrics_barometer_editions", "metrics_barometer_theme_scores", "metrics_barometer_pain_points"):
+        found = query(audited.settings, f"select count(*) from marts.{table} where edition = ?", [MALFORMED_EDITION])
+        assert found == [(0,)], table
+    assert audited.build_test_statuses["barometer_editions_well_formed"] == "warn"

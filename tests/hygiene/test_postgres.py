@@ -27,7 +27,7 @@ TABLES = [
     (
         "audit",
         "tracking_plan_property_violations",
-        "event_type, property_name, violation, violating_events, example_event_key, example_event_properties",
+        "event_type, property_name, violation, violating_events, example_event_uuid, example_value_type",
     ),
     (
         "audit",
@@ -41,7 +41,7 @@ TABLES = [
         "metrics_barometer_theme_scores",
         "edition, theme, average_score, change_since_previous_edition",
     ),
-    ("marts", "metrics_barometer_pain_points", "item_id, pain_point, area, team"),
+    ("marts", "metrics_barometer_pain_points", "edition, area, team, is_routed, pain_points, pms"),
 ]
 
 

@@ -6,11 +6,14 @@ section 7 and the ledger rule of models/audit/_audit__models.yml.
 
 from __future__ import annotations
 
-import json
+import logging
+from collections.abc import Callable
 
 import pytest
 
+from insights.hygiene import run_audit
 from insights.settings import Settings
+from insights.warehouse import connect
 
 from .conftest import STALE_DAY, V2_DAY, AuditedWarehouse, query
 from .fixture_world import CLEAN_DAY, DIRTY_DAY, DIRTY_VOLUMES
@@ -35,14 +38,15 @@ EXPECTED_DIRTY_FINDINGS = {
 }
 
 EXPECTED_VIOLATIONS = {
-    # (event type, property, violation) -> (events, example payload = the smallest event key's)
-    ("task_created", "has_due_date", "wrong_type"): (2, {"priority": "high", "has_due_date": 1}),
-    ("task_created", "priority", "missing_required"): (1, {"has_due_date": True}),
-    ("task_created", "priority", "not_allowed"): (1, {"priority": "urgent", "has_due_date": False}),
-    ("task_created", "priority", "wrong_type"): (1, {"priority": 5, "has_due_date": "yes"}),
-    ("comment_added", "length", "wrong_type"): (2, {"length": "12"}),
-    ("file_uploaded", "size_mb", "wrong_type"): (1, {"size_mb": True}),
-    ("invite_sent", "seats", "missing_required"): (1, {"seats": None}),
+    # (event type, property, violation) -> (events, JSON type of the example's value; the example is
+    # the event with the smallest key, whose payload is given here for reference)
+    ("task_created", "has_due_date", "wrong_type"): (2, "integer"),  # {"priority": "high", "has_due_date": 1}
+    ("task_created", "priority", "missing_required"): (1, "absent"),  # {"has_due_date": True}
+    ("task_created", "priority", "not_allowed"): (1, "string"),  # {"priority": "urgent", ...}
+    ("task_created", "priority", "wrong_type"): (1, "integer"),  # {"priority": 5, "has_due_date": "yes"}
+    ("comment_added", "length", "wrong_type"): (2, "string"),  # {"length": "12"}
+    ("file_uploaded", "size_mb", "wrong_type"): (1, "boolean"),  # {"size_mb": True}
+    ("invite_sent", "seats", "missing_required"): (1, "null"),  # {"seats": None}
 }
 
 
@@ -82,15 +86,38 @@ def test_clean_day_produces_no_finding(audited: AuditedWarehouse) -> None:
     assert ledger == [(16,)]
 
 
-def test_property_violations_per_property_with_example_payloads(audited: AuditedWarehouse) -> None:
+def test_property_violations_per_property_with_safe_examples(audited: AuditedWarehouse) -> None:
     rows = query(
         audited.settings,
-        "select event_type, property_name, violation, violating_events, example_event_properties "
-        "from audit.tracking_plan_property_violations where reference_date = ?",
+        "select violations.event_type, violations.property_name, violations.violation, "
+        "violations.violating_events, violations.example_value_type, examples.event_type "
+        "from audit.tracking_plan_property_violations as violations "
+        "left join intermediate.int_events__deduplicated as examples "
+        "on examples.event_uuid = violations.example_event_uuid "
+        "where violations.reference_date = ?",
         [DIRTY_DAY],
     )
-    got = {(e, p, v): (int(n), json.loads(payload)) for e, p, v, n, payload in rows}
+    got = {(e, p, v): (int(n), value_type) for e, p, v, n, value_type, _ in rows}
     assert got == EXPECTED_VIOLATIONS
+    # the example names a real event of that type, by its Amplitude uuid
+    assert all(example_type == e for e, _, _, _, _, example_type in rows)
+
+
+def test_no_audit_table_copies_a_property_value(audited: AuditedWarehouse) -> None:
+    """The audit tables describe violations without their values: a value ("urgent", not allowed for
+    priority; "yes" sent as has_due_date) may be anything a product sends, personal data included."""
+    columns = query(
+        audited.settings,
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'audit' and data_type in ('VARCHAR', 'JSON')",
+    )
+    leaks = [
+        (table, column)
+        for table, column in columns
+        if query(audited.settings, f'select count(*) from audit."{table}" '
+                 f"""where regexp_matches(lower("{column}"), '(urgent|\\byes\\b)')""")[0][0]
+    ]
+    assert columns and leaks == []
 
 
 def test_property_violation_detail_names_each_broken_property(audited: AuditedWarehouse) -> None:
@@ -197,3 +224,38 @@ def test_a_build_without_reference_var_audits_the_last_loaded_day(audited: Audit
         [last_loaded_day],
     )
     assert ledger == [(19, 0, 16, 3)]  # 16 plan event types (all feed a channel), 3 unplanned
+
+
+def test_an_audit_drops_the_payloads_an_older_audit_copied(warehouse_copy: Callable[[], Settings]) -> None:
+    """A warehouse audited before the examples became safe holds raw payloads (and client-set event keys)
+    in its history: the next audit drops those columns, history included, and adds the safe ones."""
+    settings = warehouse_copy()
+    old_payload = '{"priority": "urgent", "email": "someone@example.com"}'
+    with connect(settings, "duckdb") as con:
+        for table, old_columns in (
+            ("tracking_plan_property_violations", ("example_event_key", "example_event_properties")),
+            ("int_audit__daily_property_checks", ("example_event_properties",)),
+        ):
+            for column in ("example_event_uuid", "example_value_type"):
+                con.execute(f"alter table audit.{table} drop column {column}")
+            for column in old_columns:
+                con.execute(f"alter table audit.{table} add column if not exists {column} varchar")
+            con.execute(f"update audit.{table} set example_event_properties = ? where property_name is not null",
+                        [old_payload])
+        # stamped as the older audit stamped its days (without the v2 mark), so its window is re-checked
+        con.execute("update audit.int_audit__daily_property_checks set fingerprint = substr(fingerprint, 4)")
+        history = con.execute("select count(*) from audit.tracking_plan_property_violations").fetchone()[0]
+
+    run_audit(settings, DIRTY_DAY, log=logging.getLogger("tests.hygiene"))
+
+    for table in ("tracking_plan_property_violations", "int_audit__daily_property_checks"):
+        columns = {c for (c,) in query(settings, "select column_name from information_schema.columns "
+                                                 "where table_schema = 'audit' and table_name = ?", [table])}
+        assert "example_event_properties" not in columns and {"example_event_uuid", "example_value_type"} <= columns
+    violations = query(settings, "select column_name from information_schema.columns "
+                                 "where table_schema = 'audit' and table_name = 'tracking_plan_property_violations'")
+    assert "example_event_key" not in {c for (c,) in violations}
+    assert query(settings, "select count(*) from audit.tracking_plan_property_violations") == [(history,)]
+    assert query(settings, "select count(*) from audit.tracking_plan_property_violations "
+                           "where reference_date = ? and example_value_type is not null", [DIRTY_DAY]) == [
+        (len(EXPECTED_VIOLATIONS),)]

@@ -1,12 +1,14 @@
 """Fixtures for publication tests: a small DuckDB warehouse (governed marts and audit tables, plus
-raw and staging tables holding e-mails that must never be published) and a per-test Postgres
-serving schema and reader role, dropped afterwards so parallel runs never collide."""
+raw and staging tables and an internal audit table holding e-mails that must never be published),
+the dbt manifest that declares which models are governed, and a per-test Postgres serving schema
+and reader role, dropped afterwards so parallel runs never collide."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -16,15 +18,44 @@ from psycopg2 import sql
 from psycopg2.extensions import make_dsn
 
 from insights.settings import Settings, load_settings
+from insights.warehouse import dbt_paths
+from insights.warehouse.build_id import record_new_build
 
 SECRET_EMAIL = "alice.secret@customer-example.com"
 
 
+GOVERNED = ("marts.metrics_a", "marts.metrics_b", "audit.findings_c")
+INTERNAL = "audit.int_internal_d"  # beside the governed tables, not declared public: never published
+
+
+def write_manifest(settings: Settings, governed: tuple[str, ...], internal: tuple[str, ...] = ()) -> None:
+    """The parts of a dbt manifest publication reads, where a dbt run on this home leaves it."""
+    nodes = {}
+    for access, relations in (("public", governed), ("protected", internal)):
+        for relation in relations:
+            schema, name = relation.split(".")
+            nodes[f"model.insights.{schema}__{name}"] = {
+                "resource_type": "model", "name": name, "alias": name, "schema": schema, "access": access,
+                "config": {"access": access, "meta": {"owner": "tests"}}, "description": f"The {name} model.",
+                "columns": {},
+            }
+    target = dbt_paths(settings, "duckdb")[0]
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "manifest.json").write_text(json.dumps({"nodes": nodes}), encoding="utf-8")
+
+
 @dataclass
 class World:
-    """The warehouse a test publishes; `write(generation)` rewrites its governed tables."""
+    """The warehouse a test publishes; `write(generation)` rewrites its tables as a pipeline writer
+    would (a new build id first), and the manifest declares GOVERNED (plus `govern()`ed) models public."""
 
     settings: Settings
+    governed: list[str] = field(default_factory=lambda: list(GOVERNED))
+
+    def govern(self, *relations: str) -> None:
+        """Declare more models governed (access: public), as their YAML would."""
+        self.governed += relations
+        write_manifest(self.settings, tuple(self.governed), (INTERNAL,))
 
     @property
     def warehouse(self) -> Path:
@@ -34,6 +65,8 @@ class World:
         """marts.metrics_a has rows + generation rows, the other tables fixed sizes; every row carries
         `generation`, so a reader can tell which publication each table comes from."""
         self.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        write_manifest(self.settings, tuple(self.governed), (INTERNAL,))
+        record_new_build(self.settings, f"test world generation {generation}")
         with duckdb.connect(str(self.warehouse)) as con:
             for schema in ("raw", "staging", "marts", "audit"):
                 con.execute(f"create schema if not exists {schema}")
@@ -62,6 +95,7 @@ class World:
                 "from range(5) as r (i)",
                 [generation],
             )
+            con.execute(f"create or replace table {INTERNAL} as select ? as example_email", [SECRET_EMAIL])
 
     def expected_rows(self, generation: int, rows: int = 30) -> dict[str, int]:
         return {"marts.metrics_a": rows + generation, "marts.metrics_b": 17, "audit.findings_c": 5}

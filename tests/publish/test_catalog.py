@@ -81,7 +81,7 @@ def test_catalog_lists_every_metric_with_owner_definition_mart_and_a_query_that_
     home_target = dbt_paths(settings, "duckdb")[0]
     home_target.mkdir(parents=True)
     shutil.copy(fixture_build / "target" / "manifest.json", home_target / "manifest.json")
-    published = publish(settings)
+    published = publish(settings, require_gate=False)
     index = build_catalog(settings, fixture_build / "target")
 
     assert index == settings.reports_dir / "catalog" / "index.html"
@@ -170,19 +170,21 @@ def test_catalog_of_the_project_covers_its_marts_and_metrics(
     target = dbt_paths(settings, "duckdb")[0]
     manifest = json.loads((target / "manifest.json").read_text())
     semantic = json.loads((target / "semantic_manifest.json").read_text())
-    marts = [n for n in manifest["nodes"].values()
-             if n["resource_type"] == "model" and n["schema"] in ("marts", "audit")]
+    tables = [n for n in manifest["nodes"].values()
+              if n["resource_type"] == "model" and n["schema"] in ("marts", "audit")]
+    marts = [n for n in tables if n["access"] == "public"]
     assert marts, "the project has no public mart: nothing to check"
+    assert len(marts) < len(tables), "no internal model beside the marts: the governed filter is not exercised"
 
-    # An empty warehouse with each mart's contracted columns stands in for a build.
+    # An empty warehouse with each mart's (and internal's) contracted columns stands in for a build.
     with duckdb.connect(str(settings.warehouse)) as con:
         for schema in ("marts", "audit"):
             con.execute(f"create schema {schema}")
-        for node in marts:
+        for node in tables:
             columns = ", ".join(f'"{name}" {column.get("data_type") or "varchar"}'
                                 for name, column in node["columns"].items()) or '"placeholder" varchar'
             con.execute(f'create table {node["schema"]}."{node["alias"]}" ({columns})')
-    published = publish(settings)
+    published = publish(settings, require_gate=False)
     index = build_catalog(settings, target)
     catalog = json.loads((index.parent / "catalog.json").read_text())
 

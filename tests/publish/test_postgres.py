@@ -50,7 +50,7 @@ def consistent(state: tuple, base_rows: int = 30) -> bool:
 
 def test_reader_role_can_query_every_published_table(world: World, serving: Serving) -> None:
     world.write(1)
-    result = publish(world.settings)
+    result = publish(world.settings, require_gate=False)
 
     assert result.postgres is not None and result.serving_schema == serving.schema
     assert result.reader_role == serving.role
@@ -70,7 +70,7 @@ def test_reader_role_can_query_every_published_table(world: World, serving: Serv
 
 def test_reader_role_cannot_read_anything_else(world: World, serving: Serving) -> None:
     world.write(1)
-    publish(world.settings)
+    publish(world.settings, require_gate=False)
     admin = serving.admin()
     private_schema = f"{serving.schema}_raw"
     with admin.cursor() as cur:
@@ -123,7 +123,7 @@ WRITES = (
 
 def test_reader_role_cannot_write(world: World, serving: Serving) -> None:
     world.write(1)
-    publish(world.settings)
+    publish(world.settings, require_gate=False)
     reader = serving.reader()
     try:
         with reader.cursor() as cur:
@@ -145,7 +145,7 @@ def test_reader_role_cannot_write(world: World, serving: Serving) -> None:
 
 def test_reader_sessions_start_read_only(world: World, serving: Serving) -> None:
     world.write(1)
-    publish(world.settings)
+    publish(world.settings, require_gate=False)
     reader = serving.reader()
     with reader.cursor() as cur:
         cur.execute("show default_transaction_read_only")
@@ -160,7 +160,7 @@ def test_reader_sessions_start_read_only(world: World, serving: Serving) -> None
 
 def test_reader_role_cannot_pass_its_access_on(world: World, serving: Serving) -> None:
     world.write(1)
-    publish(world.settings)
+    publish(world.settings, require_gate=False)
     reader = serving.reader()
     try:
         with reader.cursor() as cur:
@@ -178,6 +178,7 @@ def test_reader_role_cannot_pass_its_access_on(world: World, serving: Serving) -
 
 def test_types_arrive_faithfully(world: World, serving: Serving) -> None:
     world.write(1)
+    world.govern("marts.metrics_types")
     with duckdb.connect(str(world.warehouse)) as con:
         con.execute(
             """create table marts.metrics_types as select
@@ -188,7 +189,7 @@ def test_types_arrive_faithfully(world: World, serving: Serving) -> None:
                  E'tab\\there\\nnew line \\\\ back' as txt, '' as empty, null::varchar as missing,
                  interval '1 day 2 hours' as span"""
         )
-    publish(world.settings)
+    publish(world.settings, require_gate=False)
     admin = serving.admin()
     with admin.cursor() as cur:
         cur.execute("select column_name, data_type from information_schema.columns "
@@ -229,7 +230,7 @@ def run_reader(connect: Callable[[], psycopg2.extensions.connection], schema: st
 
 def test_a_reader_never_sees_a_partial_publication(world: World, serving: Serving) -> None:
     world.write(1, rows=2_000)  # metrics_a: 2000 + generation rows, so each load takes a moment
-    publish(world.settings)
+    publish(world.settings, require_gate=False)
     seen: list[tuple] = []
     problems: list[object] = []
     stop = threading.Event()
@@ -239,7 +240,7 @@ def test_a_reader_never_sees_a_partial_publication(world: World, serving: Servin
     try:
         for generation in range(2, 8):
             world.write(generation, rows=2_000)
-            publish(world.settings)
+            publish(world.settings, require_gate=False)
     finally:
         stop.set()
         reader.join()
@@ -303,7 +304,7 @@ def test_connection_killed_midway_leaves_both_targets_on_the_previous_publicatio
     world: World, serving: Serving
 ) -> None:
     world.write(1)
-    publish(world.settings)
+    publish(world.settings, require_gate=False)
     snapshot_before = world.settings.published_snapshot.read_bytes()
     world.write(2, rows=300_000)
     killed: list[int] = []
@@ -312,7 +313,7 @@ def test_connection_killed_midway_leaves_both_targets_on_the_previous_publicatio
     killer.start()
     try:
         with pytest.raises(PublishError, match="readers keep the previous publication"):
-            publish(world.settings)
+            publish(world.settings, require_gate=False)
     finally:
         stop.set()
         killer.join()
@@ -329,17 +330,18 @@ def test_connection_killed_midway_leaves_both_targets_on_the_previous_publicatio
     assert serving.scalar("select count(*) from pg_namespace where nspname = %s", (next_schema,)) == 0
     # And the next publication goes through.
     world.write(3)
-    assert publish(world.settings).version == 2
+    assert publish(world.settings, require_gate=False).version == 2
 
 
 def test_an_unsupported_type_fails_before_touching_postgres(world: World, serving: Serving) -> None:
     world.write(1)
-    publish(world.settings)
+    publish(world.settings, require_gate=False)
     world.write(2)
+    world.govern("marts.metrics_struct")
     with duckdb.connect(str(world.warehouse)) as con:
         con.execute("create table marts.metrics_struct as select {'a': 1} as nested")
     with pytest.raises(PublishError, match=r"marts\.metrics_struct\.nested"):
-        publish(world.settings)
+        publish(world.settings, require_gate=False)
     reader = serving.reader()
     state = published_state(reader, serving.schema)
     reader.close()
@@ -350,7 +352,7 @@ def test_a_reader_holding_a_transaction_makes_the_publication_fail_cleanly(
     world: World, serving: Serving, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world.write(1)
-    publish(world.settings)
+    publish(world.settings, require_gate=False)
     monkeypatch.setenv("INSIGHTS_SERVING_LOCK_WAIT_SECONDS", "1")
     world.write(2)
     reader = psycopg2.connect(serving.reader_dsn())  # not autocommit: the transaction stays open
@@ -358,19 +360,19 @@ def test_a_reader_holding_a_transaction_makes_the_publication_fail_cleanly(
         assert published_state(reader, serving.schema)[0] == 1
         started = time.monotonic()
         with pytest.raises(PublishError, match=r"readers held locks .*held by pid .*idle in transaction"):
-            publish(world.settings)
+            publish(world.settings, require_gate=False)
         assert time.monotonic() - started < 30
         assert published_state(reader, serving.schema)[0] == 1
         reader.rollback()
         assert published_state(reader, serving.schema)[0] == 1  # a new transaction: still the old version
     finally:
         reader.close()
-    assert publish(world.settings).version == 2
+    assert publish(world.settings, require_gate=False).version == 2
 
 
 def test_a_short_reader_transaction_only_delays_the_publication(world: World, serving: Serving) -> None:
     world.write(1)
-    publish(world.settings)
+    publish(world.settings, require_gate=False)
     world.write(2)
     reader = psycopg2.connect(serving.reader_dsn())
     published_state(reader, serving.schema)  # holds the tables' share locks until rollback
@@ -378,7 +380,7 @@ def test_a_short_reader_transaction_only_delays_the_publication(world: World, se
     release.start()
     try:
         started = time.monotonic()
-        result = publish(world.settings)
+        result = publish(world.settings, require_gate=False)
         assert time.monotonic() - started >= 0.9
     finally:
         release.join()
@@ -388,8 +390,8 @@ def test_a_short_reader_transaction_only_delays_the_publication(world: World, se
 
 def test_republishing_is_idempotent(world: World, serving: Serving) -> None:
     world.write(1)
-    first = publish(world.settings)
-    second = publish(world.settings)
+    first = publish(world.settings, require_gate=False)
+    second = publish(world.settings, require_gate=False)
     admin = serving.admin()
     with admin.cursor() as cur:
         cur.execute("select nspname from pg_namespace where nspname like %s order by 1",
@@ -426,7 +428,7 @@ def test_reader_password_comes_from_configuration_as_a_hash(
 ) -> None:
     monkeypatch.setenv("INSIGHTS_PM_READER_PASSWORD", "correct horse battery")
     world.write(1)
-    result = publish(world.settings)
+    result = publish(world.settings, require_gate=False)
     verifier = serving.scalar("select rolpassword from pg_authid where rolname = %s", (serving.role,))
     assert verifier.startswith("SCRAM-SHA-256$")
     assert scram_matches(verifier, "correct horse battery")
@@ -436,7 +438,7 @@ def test_reader_password_comes_from_configuration_as_a_hash(
 
 def test_reader_role_without_password_is_reported(world: World, serving: Serving) -> None:
     world.write(1)
-    result = publish(world.settings)
+    result = publish(world.settings, require_gate=False)
     assert serving.scalar("select rolpassword from pg_authid where rolname = %s", (serving.role,)) is None
     assert any("created without a password" in w for w in result.warnings)
 
@@ -447,7 +449,7 @@ def test_an_existing_role_with_extra_rights_is_reduced_to_a_login(world: World, 
         cur.execute(sql.SQL("create role {} login createdb createrole").format(sql.Identifier(serving.role)))
     admin.close()
     world.write(1)
-    result = publish(world.settings)
+    result = publish(world.settings, require_gate=False)
     flags = serving.scalar("select array[rolcreatedb, rolcreaterole, rolsuper, rolinherit, rolcanlogin] "
                            "from pg_roles where rolname = %s", (serving.role,))
     assert flags == [False, False, False, False, True]
@@ -458,7 +460,7 @@ def test_a_view_built_on_the_published_tables_blocks_publication_instead_of_bein
     world: World, serving: Serving
 ) -> None:
     world.write(1)
-    publish(world.settings)
+    publish(world.settings, require_gate=False)
     view = f"{serving.role}_view"
     admin = serving.admin()
     with admin.cursor() as cur:
@@ -466,26 +468,26 @@ def test_a_view_built_on_the_published_tables_blocks_publication_instead_of_bein
             sql.Identifier(view), sql.Identifier(serving.schema)))
     try:
         with pytest.raises(PublishError, match=rf"public\.{view} depend\(s\) on tables of {serving.schema}"):
-            publish(world.settings)
+            publish(world.settings, require_gate=False)
         assert serving.scalar("select count(*) from pg_views where viewname = %s", (view,)) == 1
     finally:
         with admin.cursor() as cur:
             cur.execute(sql.SQL("drop view public.{}").format(sql.Identifier(view)))
         admin.close()
-    assert publish(world.settings).version == 2
+    assert publish(world.settings, require_gate=False).version == 2
 
 
 def test_unreachable_serving_database_fails_without_touching_the_snapshot(
     world: World, serving: Serving, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world.write(1)
-    publish(world.settings)
+    publish(world.settings, require_gate=False)
     before = world.settings.published_snapshot.read_bytes()
     monkeypatch.setenv("INSIGHTS_SERVING_DSN", "postgresql://postgres:secret-pw@127.0.0.1:1/none")
     from insights.settings import load_settings
 
     with pytest.raises(PublishError, match="cannot connect") as failure:
-        publish(load_settings())
+        publish(load_settings(), require_gate=False)
     assert "secret-pw" not in str(failure.value)
     assert world.settings.published_snapshot.read_bytes() == before
 
@@ -494,7 +496,7 @@ def test_rights_granted_to_the_role_outside_publication_are_revoked_or_reported(
     world: World, serving: Serving
 ) -> None:
     world.write(1)
-    publish(world.settings)
+    publish(world.settings, require_gate=False)
     secret = f"{serving.role}_grant"
     admin = serving.admin()
     role = sql.Identifier(serving.role)
@@ -505,7 +507,7 @@ def test_rights_granted_to_the_role_outside_publication_are_revoked_or_reported(
         cur.execute(sql.SQL("grant select on public.{} to {}").format(sql.Identifier(secret), role))
     try:
         assert serving.scalar("select has_schema_privilege(%s, 'public', 'CREATE')", (serving.role,)) is True
-        result = publish(world.settings)
+        result = publish(world.settings, require_gate=False)
         # Creating in public is revoked (the issue asks for it) ...
         assert serving.scalar("select has_schema_privilege(%s, 'public', 'CREATE')", (serving.role,)) is False
         assert any("revoked CREATE on schema public" in w for w in result.warnings)
@@ -520,15 +522,15 @@ def test_rights_granted_to_the_role_outside_publication_are_revoked_or_reported(
 def test_dbt_descriptions_become_comments_bi_tools_show(world: World, serving: Serving) -> None:
     from insights.warehouse import dbt_paths
 
-    target = dbt_paths(world.settings, "duckdb")[0]
-    target.mkdir(parents=True)
-    (target / "manifest.json").write_text(json.dumps({"nodes": {"model.insights.metrics_b": {
-        "resource_type": "model", "name": "metrics_b", "alias": "metrics_b", "schema": "marts",
-        "description": "Rates by segment.", "config": {"meta": {"owner": "growth"}},
-        "columns": {"rate": {"name": "rate", "description": "Share of the segment, in [0, 1]."}},
-    }}}))
     world.write(1)
-    publish(world.settings)
+    manifest_path = dbt_paths(world.settings, "duckdb")[0] / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["nodes"]["model.insights.marts__metrics_b"].update({
+        "description": "Rates by segment.", "config": {"access": "public", "meta": {"owner": "growth"}},
+        "columns": {"rate": {"name": "rate", "description": "Share of the segment, in [0, 1]."}},
+    })
+    manifest_path.write_text(json.dumps(manifest))
+    publish(world.settings, require_gate=False)
     table = f"{serving.schema}.metrics_b"
     assert serving.scalar("select obj_description(%s::regclass, 'pg_class')", (table,)) == (
         "Rates by segment. Owner: growth. Governed mart marts.metrics_b, publication 1.")

@@ -51,7 +51,7 @@ def snapshot_version(path: Path, schema: str = "analytics") -> int:
 
 def test_snapshot_holds_the_governed_tables_and_never_raw_or_staging(world: World) -> None:
     world.write(1)
-    result = publish(world.settings)
+    result = publish(world.settings, require_gate=False)
 
     assert result.postgres is None and result.version == 1
     assert set(result.tables) == {"marts.metrics_a", "marts.metrics_b", "audit.findings_c"}
@@ -68,6 +68,7 @@ def test_snapshot_holds_the_governed_tables_and_never_raw_or_staging(world: Worl
 
 def test_snapshot_rows_and_types_match_the_warehouse(world: World) -> None:
     world.write(2)
+    world.govern("marts.metrics_types")
     with duckdb.connect(str(world.warehouse)) as con:
         con.execute(
             """create table marts.metrics_types as select
@@ -76,7 +77,7 @@ def test_snapshot_rows_and_types_match_the_warehouse(world: World) -> None:
                  true as flag, 7::integer as i, 9007199254740993::bigint as big, 1.50::decimal(10, 2) as dec,
                  E'tab\\there\\nnew line \\\\ back' as txt, '' as empty, null::varchar as missing"""
         )
-    result = publish(world.settings)
+    result = publish(world.settings, require_gate=False)
     with duckdb.connect(str(result.snapshot), read_only=True) as snap:
         types = snap.execute("select column_name, data_type from duckdb_columns() "
                              "where schema_name = 'marts' and table_name = 'metrics_types'").fetchall()
@@ -96,7 +97,7 @@ def test_snapshot_rows_and_types_match_the_warehouse(world: World) -> None:
 
 def test_snapshot_is_written_in_a_storage_version_older_drivers_read(world: World) -> None:
     world.write(1)
-    result = publish(world.settings)
+    result = publish(world.settings, require_gate=False)
 
     def storage(path: Path) -> tuple[str, int]:
         with duckdb.connect(str(path), read_only=True) as con:
@@ -114,10 +115,10 @@ def test_snapshot_is_written_in_a_storage_version_older_drivers_read(world: Worl
 
 def test_republishing_is_idempotent_and_leaves_no_temporary_files(world: World) -> None:
     world.write(3)
-    first = publish(world.settings)
+    first = publish(world.settings, require_gate=False)
     with duckdb.connect(str(first.snapshot), read_only=True) as con:
         before = con.execute("select * from analytics.metrics_b order by segment").fetchall()
-    second = publish(world.settings)
+    second = publish(world.settings, require_gate=False)
     with duckdb.connect(str(second.snapshot), read_only=True) as con:
         after = con.execute("select * from analytics.metrics_b order by segment").fetchall()
         publications = con.execute("select distinct version from analytics._publication").fetchall()
@@ -132,14 +133,15 @@ def test_republishing_is_idempotent_and_leaves_no_temporary_files(world: World) 
 
 def test_a_failed_publication_leaves_the_previous_snapshot(world: World) -> None:
     world.write(1)
-    publish(world.settings)
+    publish(world.settings, require_gate=False)
     before = world.settings.published_snapshot.read_bytes()
     world.write(2)
+    world.govern("marts.metrics_bad")
     with duckdb.connect(str(world.warehouse)) as con:
         con.execute("create table marts.metrics_bad as select [1, 2] as a_list")
 
     with pytest.raises(PublishError, match=r"marts\.metrics_bad\.a_list: type INTEGER\[\]"):
-        publish(world.settings)
+        publish(world.settings, require_gate=False)
 
     assert world.settings.published_snapshot.read_bytes() == before
     assert snapshot_version(world.settings.published_snapshot) == 1
@@ -150,7 +152,7 @@ def test_a_failed_publication_leaves_the_previous_snapshot(world: World) -> None
 def test_a_reader_keeps_a_consistent_view_across_swaps(world: World) -> None:
     """Readers opening the snapshot in a loop while it is republished: every open is one whole publication."""
     world.write(1)
-    publish(world.settings)
+    publish(world.settings, require_gate=False)
     seen: list[tuple[int, int, int, int]] = []
     errors: list[BaseException] = []
     stop = threading.Event()
@@ -173,7 +175,7 @@ def test_a_reader_keeps_a_consistent_view_across_swaps(world: World) -> None:
     try:
         for generation in range(2, 7):
             world.write(generation)
-            publish(world.settings)
+            publish(world.settings, require_gate=False)
     finally:
         stop.set()
         reader.join()
@@ -186,7 +188,7 @@ def test_a_reader_keeps_a_consistent_view_across_swaps(world: World) -> None:
 def test_an_old_reader_keeps_its_file_after_a_swap(world: World, tmp_path: Path) -> None:
     """A reader in another process with the old snapshot open keeps reading it; new opens see the new one."""
     world.write(1)
-    publish(world.settings)
+    publish(world.settings, require_gate=False)
     script = tmp_path / "hold.py"
     script.write_text(textwrap.dedent("""
         import sys, time, duckdb
@@ -201,7 +203,7 @@ def test_an_old_reader_keeps_its_file_after_a_swap(world: World, tmp_path: Path)
     try:
         assert holder.stdout.readline().strip() == "(1, 31)"
         world.write(2)
-        assert publish(world.settings).version == 2
+        assert publish(world.settings, require_gate=False).version == 2
         assert snapshot_version(world.settings.published_snapshot) == 2
         holder.stdin.write("\n")
         holder.stdin.flush()
@@ -238,7 +240,7 @@ def build_writing(world: World, tmp_path: Path):
 
 def test_snapshot_opens_read_only_while_a_build_writes_the_warehouse(world: World, tmp_path: Path) -> None:
     world.write(1)
-    publish(world.settings)
+    publish(world.settings, require_gate=False)
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
     writer = subprocess.Popen([sys.executable, str(script), str(world.warehouse)],
@@ -259,24 +261,26 @@ def test_snapshot_opens_read_only_while_a_build_writes_the_warehouse(world: Worl
 
 def test_publication_refuses_clearly_while_a_build_writes(world: World, build_writing: object) -> None:
     with pytest.raises(PublishError, match="a build is probably writing it"):
-        publish(world.settings)
+        publish(world.settings, require_gate=False)
     assert not world.settings.published_snapshot.exists()
 
 
 def test_nothing_to_publish_is_an_error(world: World) -> None:
+    world.govern()  # the manifest declares the usual governed models, none of them is built
     with duckdb.connect(str(world.warehouse)) as con:
         con.execute("create schema raw")
         con.execute("create table raw.events as select 1 as id")
-    with pytest.raises(PublishError, match="no table in schemas marts, audit"):
-        publish(world.settings)
+    with pytest.raises(PublishError, match=r"none of the 3 governed model\(s\) \(access: public\) is in the warehouse"):
+        publish(world.settings, require_gate=False)
 
 
 def test_a_mart_and_an_audit_table_may_not_share_a_name(world: World) -> None:
     world.write(1)
+    world.govern("audit.metrics_a")
     with duckdb.connect(str(world.warehouse)) as con:
         con.execute("create table audit.metrics_a as select 1 as id")
     with pytest.raises(PublishError, match=r"audit\.metrics_a and marts\.metrics_a share a name"):
-        publish(world.settings)
+        publish(world.settings, require_gate=False)
 
 
 def test_one_publication_at_a_time(world: World) -> None:
@@ -289,10 +293,10 @@ def test_one_publication_at_a_time(world: World) -> None:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         with pytest.raises(PublishError, match="another publication is running"):
-            publish(world.settings)
+            publish(world.settings, require_gate=False)
     finally:
         os.close(fd)
-    assert publish(world.settings).version == 1
+    assert publish(world.settings, require_gate=False).version == 1
 
 
 def test_copy_text_escapes_what_postgres_would_misread() -> None:
@@ -312,7 +316,7 @@ def test_copy_text_escapes_what_postgres_would_misread() -> None:
 def test_published_at_is_recorded_in_utc(world: World) -> None:
     world.write(1)
     before = datetime.now(UTC)
-    result = publish(world.settings)
+    result = publish(world.settings, require_gate=False)
     with duckdb.connect(str(result.snapshot), read_only=True) as con:
         stored = con.execute("select epoch(min(published_at)), epoch(max(published_at)) "
                              "from analytics._publication").fetchone()

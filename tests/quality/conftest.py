@@ -19,6 +19,7 @@ import pytest
 from insights.publish import publish
 from insights.quality import GateConfig, GateResult, run_gate
 from insights.settings import PACKAGE_CONFIG_DIR, Settings, SourceEndpoint
+from insights.warehouse import dbt_paths, run_dbt
 from tests.quality.world import REFERENCE_DAY, build_warehouse, execute
 
 
@@ -71,13 +72,26 @@ def clean_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_warehouse(tmp_path_factory.mktemp("clean") / "warehouse.duckdb")
 
 
+@pytest.fixture(scope="session")
+def project_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's dbt manifest (`dbt parse`): publication reads which models are governed from it."""
+    home = tmp_path_factory.mktemp("parse")
+    run_dbt(["parse"], make_settings(home, home / "warehouse.duckdb"))
+    return dbt_paths(make_settings(home, home / "warehouse.duckdb"), "duckdb")[0] / "manifest.json"
+
+
 @pytest.fixture(scope="module")
-def published_home(tmp_path_factory: pytest.TempPathFactory, clean_warehouse: Path) -> Settings:
-    """A home whose published snapshot holds the clean build (publication 1, by the real publisher)."""
+def published_home(tmp_path_factory: pytest.TempPathFactory, clean_warehouse: Path, project_manifest: Path) -> Settings:
+    """A home whose published snapshot holds the clean build (publication 1: the real gate passed it,
+    the real publisher published it), with the manifest a build of the project leaves."""
     home = tmp_path_factory.mktemp("home")
     settings = make_settings(home, home / "warehouse.duckdb")
     shutil.copyfile(clean_warehouse, settings.warehouse)
-    publish(settings)
+    target = dbt_paths(settings, "duckdb")[0]
+    target.mkdir(parents=True)
+    shutil.copyfile(project_manifest, target / "manifest.json")
+    result = gate_then_publish(settings, config=config_for())
+    assert result.passed, result.summary()
     return settings
 
 

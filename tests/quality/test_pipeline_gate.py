@@ -1,22 +1,31 @@
 """The gate on a real build: a small simulated world backfilled by the pipeline as `insights backfill`
 runs it (simulator, extraction, dbt build, hygiene audit, the gate with every suite and the
 semantic-layer cross-check, publication); a tampered candidate is then blocked while readers keep
-that publication."""
+that publication. `insights gate` and `insights publish` exit non-zero on a bad build, and a build
+killed in the middle of dbt can never be published (write-audit-publish, issue 13 finding 5)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import psutil
 import pytest
 
 from insights.pipeline import backfill
-from insights.quality import GateConfig, GateResult, load_suites
+from insights.quality import GateConfig, GateResult, load_suites, read_verdict, run_gate
 from insights.settings import EXPECTATIONS_DIR, Settings
+from insights.warehouse.build_id import current_build_id
 from tests.quality.conftest import gate_then_publish, make_settings, published_value, sha256
 
 pytestmark = pytest.mark.slow
@@ -28,6 +37,7 @@ SMALL_WORLD = {
     "INSIGHTS_SIM_START": FIRST_DAY.isoformat(),
 }
 AUD = "marts.metrics_active_users_daily"
+INSIGHTS = str(Path(sys.executable).with_name("insights"))
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +98,70 @@ def test_semantic_layer_mismatch_blocks_publication(
         published_value(settings, f"select dau from {AUD} where date_day = date '{LAST_DAY}'")
         == published_dau
     )
+
+
+def _copy_home(settings: Settings, tmp_path: Path) -> Settings:
+    """A private copy of the backfilled home (warehouse, dbt artifacts, gate report, publication)."""
+    home = tmp_path / "home"
+    shutil.copytree(settings.home, home, symlinks=True)
+    return make_settings(home, home / settings.warehouse.name)
+
+
+def _insights(settings: Settings, *args: str, **popen: Any) -> Any:
+    env = {**os.environ, "INSIGHTS_HOME": str(settings.home), "INSIGHTS_SERVING_DSN": "none"}
+    for name in ("INSIGHTS_WAREHOUSE", "INSIGHTS_CONFIG_DIR", "INSIGHTS_REPLAY_DIR"):
+        env.pop(name, None)
+    if popen:
+        return subprocess.Popen([INSIGHTS, *args], env=env, **popen)
+    return subprocess.run([INSIGHTS, *args], env=env, capture_output=True, text=True, check=False, timeout=900)
+
+
+def test_cli_gate_and_publish_exit_non_zero_on_a_bad_build_and_readers_keep_theirs(
+    backfilled: tuple[Settings, GateResult], tmp_path: Path
+) -> None:
+    settings = _copy_home(backfilled[0], tmp_path)
+    snapshot = sha256(settings.published_snapshot)
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute(f"update {AUD} set dau = dau - 1, stickiness = (dau - 1.0) / mau where date_day = ?", [LAST_DAY])
+
+    gate = _insights(settings, "gate")
+    publish = _insights(settings, "publish")
+
+    assert gate.returncode == 1, gate.stdout + gate.stderr
+    assert "quality gate failed" in gate.stderr and "checks.dau_consistency" in gate.stderr
+    verdict = read_verdict(settings)
+    assert verdict is not None and verdict.status == "failed" and verdict.failures >= 1
+    assert publish.returncode == 1, publish.stdout + publish.stderr
+    assert (f"publish refused: the quality gate failed on build {verdict.build_id} with {verdict.failures} "
+            f"failed expectation(s), see {verdict.report}") in publish.stderr
+    assert sha256(settings.published_snapshot) == snapshot
+
+
+def test_a_build_killed_mid_dbt_is_never_published(backfilled: tuple[Settings, GateResult], tmp_path: Path) -> None:
+    """SIGKILL in the middle of `dbt build`: its models are half written, but the build id moved before dbt
+    started, so what the gate passed no longer matches and publication refuses, naming both builds."""
+    settings = _copy_home(backfilled[0], tmp_path)
+    passed = run_gate(settings, backfill=True, config=GateConfig(backfill_range=(FIRST_DAY, LAST_DAY)))
+    assert passed.passed, passed.summary()
+    snapshot = sha256(settings.published_snapshot)
+    build = _insights(settings, "build", start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 180
+        while not any("dbt" in " ".join(c.cmdline()) for c in psutil.Process(build.pid).children(recursive=True)):
+            assert time.monotonic() < deadline and build.poll() is None, "dbt never started"
+            time.sleep(0.1)
+        time.sleep(3)  # inside the build: models are being written
+    finally:
+        os.killpg(build.pid, signal.SIGKILL)
+        build.wait(timeout=30)
+    assert build.returncode == -signal.SIGKILL
+
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        now = current_build_id(con)
+    published = _insights(settings, "publish")
+
+    assert now != passed.build_id
+    assert published.returncode == 1, published.stdout + published.stderr
+    assert (f"the warehouse changed since the quality gate passed: the gate ({passed.run_id}) validated build "
+            f"{passed.build_id}, the warehouse now holds build {now} (written by dbt build") in published.stderr
+    assert sha256(settings.published_snapshot) == snapshot

@@ -17,7 +17,7 @@ import duckdb
 import psutil
 import pytest
 
-from insights.pipeline import build_warehouse, publish_marts
+from insights.pipeline import build_warehouse, publish_marts, quality_gate
 from insights.reliability import environment, mart_rows, run_extraction
 from insights.reliability.harness import files_containing, settings_for
 from insights.simulator import World
@@ -40,9 +40,10 @@ INSIGHTS = str(Path(sys.executable).with_name("insights"))
 
 @pytest.fixture(scope="module")
 def clean_marts(clean: CleanRun, world: World) -> dict[str, list]:
-    """Build and publish the clean run once; the marts every other run must reproduce."""
+    """Build, gate and publish the clean run once; the marts every other run must reproduce."""
     settings = clean.run.settings
     build_warehouse(settings, start=world.first_day, end=world.last_day)
+    quality_gate(settings, backfill_range=(world.first_day, world.last_day))  # publication accepts a passed build only
     publish_marts(settings)
     marts = mart_rows(settings.warehouse)
     assert marts and any(marts.values()), "the clean build has no mart rows: nothing would be compared"

@@ -3,7 +3,7 @@
         materialized='incremental',
         unique_key='event_date',
         incremental_strategy='delete+insert',
-        on_schema_change='fail',
+        on_schema_change='sync_all_columns',
     )
 }}
 -- depends_on: {{ ref('int_audit__reference_window') }} (read by audit_recompute_days on incremental runs)
@@ -19,13 +19,17 @@
 -- Only planned event types have planned properties; properties the plan does not list are not
 -- checked. Rows per computed day:
 --   (event_type, property_name, violation): violating events, and the one with the smallest
---     event key as the example (the smallest over a window is the smallest of its days' examples);
+--     event key as the example (the smallest over a window is the smallest of its days' examples):
+--     its Amplitude uuid and the JSON type of its offending value ('absent' when the property is
+--     missing). Never the value or the payload: event properties may hold e-mails, names and free
+--     text, and the audit tables are read by Product Ops (and the governed ones by PMs).
 --   (event_type, null, null): events of the type with at least one violation (they add up over
 --     days: an event has one day);
 --   (null, null, null): the day's marker (see macros/audit_windows.sql).
 -- Incremental on the event day like int_audit__daily_event_volume; the rows also depend on the
 -- plan's property schema, so a day is stamped with its fingerprint and the audit window's days
--- stored under another plan are re-checked.
+-- stored under another plan are re-checked. The fingerprint's `v2:` marks days checked since the
+-- examples stopped copying event_properties (an older warehouse re-checks its audit window).
 {%- if target.type == 'postgres' %}
     {%- set value_json = "(events.event_properties -> properties.property_name)" %}
     {%- set value_text = "(events.event_properties ->> properties.property_name)" %}
@@ -70,7 +74,7 @@ with loaded_days as (
 
 plan_fingerprint as (
     select
-        coalesce(
+        'v2:' || coalesce(
             md5(string_agg(
                 coalesce(fingerprinted.event_type, '~') || '|' || coalesce(fingerprinted.property_name, '~')
                     || '|' || coalesce(fingerprinted.property_type, '~')
@@ -97,8 +101,8 @@ planned_values as (
     select
         events.event_date,
         events.event_key,
+        events.event_uuid,
         events.event_type,
-        events.event_properties,
         properties.property_name,
         properties.property_type,
         properties.is_required,
@@ -121,10 +125,11 @@ classified as (
     select
         planned_values.event_date,
         planned_values.event_key,
+        planned_values.event_uuid,
         planned_values.event_type,
-        planned_values.event_properties,
         planned_values.property_name,
         planned_values.property_type,
+        coalesce(planned_values.value_type, 'absent') as value_type,
         case
             when planned_values.value_type is null or planned_values.value_type = 'null' then
                 case when planned_values.is_required then 'missing_required' end
@@ -149,10 +154,11 @@ violations as (
     select
         classified.event_date,
         classified.event_key,
+        classified.event_uuid,
         classified.event_type,
-        classified.event_properties,
         classified.property_name,
         classified.property_type,
+        classified.value_type,
         classified.violation
     from classified
     where classified.violation is not null
@@ -166,7 +172,8 @@ ranked as (
         violations.property_type,
         violations.violation,
         violations.event_key,
-        violations.event_properties,
+        violations.event_uuid,
+        violations.value_type,
         count(*) over (
             partition by violations.event_date, violations.event_type, violations.property_name, violations.violation
         ) as violating_events,
@@ -186,7 +193,8 @@ property_rows as (
         ranked.violation,
         ranked.violating_events,
         ranked.event_key as example_event_key,
-        cast(ranked.event_properties as text) as example_event_properties
+        ranked.event_uuid as example_event_uuid,
+        ranked.value_type as example_value_type
     from ranked
     where ranked.example_rank = 1
 ),
@@ -211,7 +219,8 @@ rows_out as (
         property_rows.violation,
         property_rows.violating_events,
         property_rows.example_event_key,
-        property_rows.example_event_properties
+        property_rows.example_event_uuid,
+        property_rows.example_value_type
     from property_rows
     union all
     select
@@ -222,7 +231,8 @@ rows_out as (
         null as violation,
         type_rows.violating_events,
         null as example_event_key,
-        null as example_event_properties
+        null as example_event_uuid,
+        null as example_value_type
     from type_rows
     union all
     select
@@ -233,7 +243,8 @@ rows_out as (
         null as violation,
         0 as violating_events,
         null as example_event_key,
-        null as example_event_properties
+        null as example_event_uuid,
+        null as example_value_type
     from computed_days
 ),
 
@@ -250,7 +261,8 @@ select
     cast(rows_out.violation as text) as violation,
     cast(rows_out.violating_events as bigint) as violating_events,
     cast(rows_out.example_event_key as text) as example_event_key,
-    cast(rows_out.example_event_properties as text) as example_event_properties,
+    cast(rows_out.example_event_uuid as text) as example_event_uuid,
+    cast(rows_out.example_value_type as text) as example_value_type,
     cast(plan_fingerprint.fingerprint as text) as fingerprint,
     cast(stamp.loaded_through as timestamp) as loaded_through
 from rows_out

@@ -2,15 +2,23 @@
     config(
         materialized='incremental',
         incremental_strategy='append',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
         full_refresh=false,
-        pre_hook="{% if is_incremental() %}delete from {{ this }} where reference_date in (select ref_window.reference_date from {{ ref('int_audit__reference_window') }} as ref_window){% endif %}",
+        pre_hook=[
+            "{% if is_incremental() %}delete from {{ this }} where reference_date in (select ref_window.reference_date from {{ ref('int_audit__reference_window') }} as ref_window){% endif %}",
+            "{% if is_incremental() %}alter table {{ this }} drop column if exists example_event_properties{% endif %}",
+            "{% if is_incremental() %}alter table {{ this }} drop column if exists example_event_key{% endif %}",
+        ],
     )
 }}
 -- depends_on: {{ ref('int_audit__reference_window') }} (read by the pre-hook)
 -- Property violations of the hygiene window per (event type, property, kind), with one example
--- payload each (the event_properties of the violating event with the smallest event key, so the
--- example is stable). The property_violation rows of tracking_plan_findings summarize these.
+-- each: the violating event with the smallest event key (so the example is stable), named by its
+-- Amplitude uuid, and the JSON type of its offending value. A governed table PMs read: never the
+-- value, the payload or the event key (insert_id is set by the client and may hold anything). A
+-- table audited before holds those columns: the pre-hooks drop them (history included), and the
+-- new columns are appended (null on the rows audited before).
+-- The property_violation rows of tracking_plan_findings summarize these.
 -- Kept per reference day (an audit run replaces its own day's rows only). Read from the per-day
 -- checks (int_audit__daily_property_checks): counts add up over the window's days, and the
 -- window's example is the smallest-keyed of its days' examples.
@@ -23,7 +31,8 @@ with window_checks as (
         daily.violation,
         daily.violating_events,
         daily.example_event_key,
-        daily.example_event_properties
+        daily.example_event_uuid,
+        daily.example_value_type
     from {{ ref('int_audit__daily_property_checks') }} as daily
     inner join {{ ref('int_audit__reference_window') }} as ref_window
         on daily.event_date between ref_window.window_start and ref_window.window_end
@@ -38,7 +47,8 @@ ranked as (
         window_checks.property_type,
         window_checks.violation,
         window_checks.example_event_key,
-        window_checks.example_event_properties,
+        window_checks.example_event_uuid,
+        window_checks.example_value_type,
         sum(window_checks.violating_events) over (
             partition by
                 window_checks.reference_date,
@@ -64,7 +74,7 @@ select
     cast(ranked.property_type as text) as property_type,
     cast(ranked.violation as text) as violation,
     cast(ranked.violating_events as bigint) as violating_events,
-    cast(ranked.example_event_key as text) as example_event_key,
-    cast(ranked.example_event_properties as text) as example_event_properties
+    cast(ranked.example_event_uuid as text) as example_event_uuid,
+    cast(ranked.example_value_type as text) as example_value_type
 from ranked
 where ranked.example_rank = 1

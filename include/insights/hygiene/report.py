@@ -274,14 +274,17 @@ def _violations(data: ReportData) -> list[Block]:
         return [_clean("Every planned property of the window's events follows the plan.")]
     rows = [
         [v.event_type, Cell("code", v.property_name), v.property_type, v.violation, f"{v.violating_events:,}",
-         Cell("payload", v.example_event_properties or "", v.example_event_key)]
+         v.example_value_type or "-", Cell("code", v.example_event_uuid or "-")]
         for v in data.violations
     ]
     return [
-        _note('missing_required: absent or null; wrong_type: not the planned JSON type (a boolean is not a number, '
-              '"3" is not an integer); not_allowed: outside the allowed values of the plan. Example payload = the '
-              "event_properties of one violating event, and its key."),
-        _table(["event type", "property", "planned type", "violation", "events", "example payload"], rows, (4,)),
+        _note("missing_required: absent or null; wrong_type: not the planned JSON type (a boolean is not a number, "
+              '"3" is not an integer); not_allowed: outside the allowed values of the plan. Sent as = the JSON type '
+              "of one violating event's value (absent: not sent); the value itself is never copied, as properties "
+              "may hold personal data. Look the example event up by its uuid in the warehouse "
+              "(intermediate.int_events__deduplicated) or in Amplitude."),
+        _table(["event type", "property", "planned type", "violation", "events", "sent as", "example event (uuid)"],
+               rows, (4,)),
     ]
 
 

@@ -64,8 +64,8 @@ class PropertyViolation:
     property_type: str
     violation: str
     violating_events: int
-    example_event_key: str
-    example_event_properties: str | None
+    example_event_uuid: str | None  # Amplitude's uuid of one violating event
+    example_value_type: str | None  # JSON type of its offending value (never the value: it may be personal data)
 
 
 @dataclass(frozen=True)
@@ -243,7 +243,7 @@ def read_report_data(settings: Settings, reference_day: date, target: str = "duc
             for row in reader.rows(
                 """
                 select event_type, property_name, property_type, violation, violating_events,
-                    example_event_key, example_event_properties
+                    example_event_uuid, example_value_type
                 from {audit}.tracking_plan_property_violations where reference_date = %s
                 order by violating_events desc, event_type, property_name, violation
                 """,

@@ -3,6 +3,12 @@
 run_gate reads the candidate warehouse read-only, never changes it (a failed candidate stays for
 inspection) and never touches the published snapshot: publication is the caller's next step,
 taken only when the result passed. It reports; `GateResult.raise_for_failures()` raises.
+
+The gate holds the warehouse lock for its whole run, so every query it makes (MetricFlow's
+included) reads one state of the warehouse, and it records that state's build id with its verdict
+in reports/quality_gate.json. Publication accepts exactly the build id of a passed verdict
+(`read_verdict`). A run that starts marks the report "running" first: a gate that crashes or is
+killed leaves no earlier "passed" behind it.
 """
 
 from __future__ import annotations
@@ -16,12 +22,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from insights.locks import file_lock
 from insights.quality.config import GateConfig
-from insights.quality.datasets import DatasetError, load_frame, newest_raw_day, open_candidate
-from insights.quality.result import Failure, GateResult, Skipped
+from insights.quality.datasets import CANDIDATE, DatasetError, load_frame, newest_raw_day, open_candidate
+from insights.quality.result import Failure, GateResult, GateVerdict, Skipped
 from insights.quality.semantic_layer import RELATION, SemanticLayerError, daily_metrics
 from insights.quality.suites import REQUIREMENTS, ExpectationSpec, SuiteSpec, load_suites
 from insights.settings import Settings
+from insights.warehouse.build_id import current_build_id
+from insights.warehouse.lock import WarehouseBusyError, lock_path
 from insights.workspace import load_workspace
 
 _log = logging.getLogger("insights.quality")
@@ -113,11 +122,30 @@ def _run_params(con: Any, config: GateConfig, settings: Settings, backfill: bool
     }
 
 
-def _write_report(path: Path, result: GateResult, params: dict[str, Any], backfill: bool) -> None:
+class GateReportError(RuntimeError):
+    """reports/quality_gate.json exists but cannot be read as a gate verdict."""
+
+
+def _write_json(path: Path, doc: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _write_running(path: Path, run_id: str, settings: Settings, backfill: bool) -> None:
+    _write_json(path, {"run_id": run_id, "status": "running", "passed": False, "backfill": backfill,
+                       "warehouse": str(settings.warehouse), "build_id": None, "failures": []})
+
+
+def _write_report(path: Path, result: GateResult, params: dict[str, Any], backfill: bool,
+                  warehouse: Path, build_id: str | None) -> None:
     doc = {
         "run_id": result.run_id,
+        "status": "passed" if result.passed else "failed",
         "passed": result.passed,
+        "warehouse": str(warehouse),
+        "build_id": build_id,
         "backfill": backfill,
         "params": {k: (v.isoformat() if isinstance(v, date) else v) for k, v in params.items()},
         "failures": [asdict(f) for f in result.failures],
@@ -126,9 +154,37 @@ def _write_report(path: Path, result: GateResult, params: dict[str, Any], backfi
         "data_docs": str(result.data_docs),
         "seconds": result.seconds,
     }
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    _write_json(path, doc)
+
+
+def read_verdict(settings: Settings) -> GateVerdict | None:
+    """The last gate run's verdict for this home; None when no gate ever ran here."""
+    path = gate_report_path(settings)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise GateReportError(f"{path}: unreadable gate report ({exc}); run the quality gate again") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("failures", []), list):
+        raise GateReportError(f"{path}: not a gate report (expected a JSON object); run the quality gate again")
+    status = doc.get("status") or ("passed" if doc.get("passed") is True else "failed")
+    build_id = doc.get("build_id")
+    return GateVerdict(
+        report=path,
+        status=str(status),
+        build_id=str(build_id) if build_id is not None else None,
+        warehouse=str(doc["warehouse"]) if doc.get("warehouse") else None,
+        run_id=str(doc.get("run_id") or "?"),
+        failures=len(doc.get("failures") or []),
+    )
+
+
+def _gate_busy(path: Path, holder: str) -> Exception:
+    return WarehouseBusyError(
+        f"the quality gate cannot start: pid {holder} holds the warehouse lock {path} (a build, an audit, "
+        "another gate or a publication is using the warehouse); run the gate when it is done"
+    )
 
 
 def run_gate(
@@ -144,9 +200,9 @@ def run_gate(
     "published history does not change" rule is skipped and consistency checks cover every day
     (or config.backfill_range). Nightly runs enforce it against settings.published_snapshot
     (skipped while none exists). Data Docs go to $INSIGHTS_HOME/reports/data_docs/.
+    Raises WarehouseBusyError, before validating anything, while another process holds the
+    warehouse lock.
     """
-    from insights.quality.gx_runner import runner_for
-
     log = log or _log
     config = config or GateConfig()
     started = time.monotonic()
@@ -155,10 +211,24 @@ def run_gate(
     suites = load_suites(config.expectations_dir, config.datasets)
     published = settings.published_snapshot if settings.published_snapshot.is_file() else None
     conditions = _conditions(config, backfill, published)
+    docs_index = data_docs_dir(settings) / "index.html"
+    with file_lock(lock_path(settings), busy=_gate_busy):
+        _write_running(gate_report_path(settings), run_id, settings, backfill)
+        return _validate(settings, backfill, log, config, suites, conditions, published, run_id, run_time,
+                         started, docs_index)
+
+
+def _validate(
+    settings: Settings, backfill: bool, log: logging.Logger, config: GateConfig, suites: list[SuiteSpec],
+    conditions: dict[str, bool], published: Path | None, run_id: str, run_time: datetime, started: float,
+    docs_index: Path,
+) -> GateResult:
+    """The gate's run proper; the caller holds the warehouse lock."""
+    from insights.quality.gx_runner import runner_for
+
     failures: list[Failure] = []
     skipped: list[Skipped] = []
     rows: dict[str, int] = {}
-    docs_index = data_docs_dir(settings) / "index.html"
     params: dict[str, Any] = {}
 
     # MetricFlow opens the DuckDB file itself: ask it before the gate holds its read-only handle.
@@ -175,15 +245,17 @@ def run_gate(
     except DatasetError as exc:
         failures.append(Failure("candidate", DATASET_QUERY, str(exc)))
         result = GateResult(False, failures, docs_index, skipped, rows, run_id, time.monotonic() - started)
-        _write_report(gate_report_path(settings), result, params, backfill)
+        _write_report(gate_report_path(settings), result, params, backfill, settings.warehouse, None)
         log.error("%s", result.summary())
         return result
     try:
+        build_id = current_build_id(con, CANDIDATE)
         con.register(RELATION, semantic_frame)
         params = _run_params(con, config, settings, backfill)
         log.info(
-            "quality gate %s: %d suite(s), reference day %s, lookback %d day(s)%s",
+            "quality gate %s: build %s, %d suite(s), reference day %s, lookback %d day(s)%s",
             run_id,
+            build_id or "(no build id)",
             len(suites),
             params["reference_day"],
             params["lookback_days"],
@@ -220,7 +292,8 @@ def run_gate(
             docs_index = runner.build_data_docs()
     finally:
         con.close()
-    result = GateResult(not failures, failures, docs_index, skipped, rows, run_id, time.monotonic() - started)
-    _write_report(gate_report_path(settings), result, params, backfill)
+    result = GateResult(not failures, failures, docs_index, skipped, rows, run_id, time.monotonic() - started,
+                        build_id=build_id)
+    _write_report(gate_report_path(settings), result, params, backfill, settings.warehouse, build_id)
     (log.info if result.passed else log.error)("%s", result.summary())
     return result

@@ -57,6 +57,7 @@ class GateResult:
     rows: dict[str, int] = field(default_factory=dict)  # rows validated per dataset
     run_id: str = ""
     seconds: float = 0.0
+    build_id: str | None = None  # the warehouse build validated (insights.warehouse.build_id)
 
     def failed(self, dataset: str) -> list[str]:
         """Names of the failed expectations of one dataset."""
@@ -75,3 +76,23 @@ class GateResult:
                 + f"; Data Docs: {self.data_docs}"
             )
         return failure_message(self.failures, self.data_docs)
+
+
+@dataclass(frozen=True)
+class GateVerdict:
+    """What the last gate run of a home recorded (reports/quality_gate.json), as publication reads it.
+
+    status: "passed", "failed", or "running" (a gate started and never finished: it crashed or
+    was killed, so it passed nothing).
+    """
+
+    report: Path
+    status: str
+    build_id: str | None  # the warehouse build the gate validated (None: the warehouse has no build id)
+    warehouse: str | None  # the warehouse file it validated
+    run_id: str
+    failures: int
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"

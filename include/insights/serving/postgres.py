@@ -152,6 +152,9 @@ class ServingLoad:
         version: int,
         published_at: datetime,
         docs: dict[tuple[str, str], TableDocs],
+        *,
+        build_id: str | None = None,
+        gate_run_id: str | None = None,
     ) -> None:
         """Fill `<schema>__next` from `source` (a DuckDB connection on the new snapshot)."""
         cfg = self.config
@@ -166,15 +169,18 @@ class ServingLoad:
         with self.step(f"writing {cfg.next_schema}.{PUBLICATION_TABLE}"):
             self._exec(sql.SQL(
                 "create table {} (version bigint not null, published_at timestamptz not null, "
-                "table_name text not null, source_relation text not null, row_count bigint not null)"
+                "table_name text not null, source_relation text not null, row_count bigint not null, "
+                "build_id text, gate_run_id text)"
             ).format(publication))
             self.cur.executemany(
-                sql.SQL("insert into {} values (%s, %s, %s, %s, %s)").format(publication),
-                [(version, published_at, t.name, t.relation, expected_rows[t.relation]) for t in tables],
+                sql.SQL("insert into {} values (%s, %s, %s, %s, %s, %s, %s)").format(publication),
+                [(version, published_at, t.name, t.relation, expected_rows[t.relation], build_id, gate_run_id)
+                 for t in tables],
             )
             self._exec(sql.SQL("comment on table {} is %s").format(publication), (
-                "One row per published table: the publication version, when it was published and its row "
-                "count. Every table of this schema belongs to the version stated here.",
+                "One row per published table: the publication version, when it was published, its row "
+                "count, the warehouse build it was copied from and the quality gate run that passed that "
+                "build. Every table of this schema belongs to the version stated here.",
             ))
 
     def _load_table(

@@ -7,9 +7,10 @@ the old file open keeps reading it (the old inode lives until closed); the next 
 the new file, whole. Written with STORAGE_VERSION v1.4.0 so DuckDB 1.4/1.5 drivers (most
 BI tools' JDBC/ODBC drivers) can read it.
 
-Layout: the tables keep their warehouse names (`marts.*`, `audit.*`), and the serving
-schema (default `analytics`) holds a view per table plus `_publication`, so the same SQL
-runs on this file and on the Postgres serving schema.
+Layout: the governed tables keep their warehouse names (`marts.*`, `audit.*`), and the
+serving schema (default `analytics`) holds a view per table plus `_publication` (version,
+build id and gate run of the publication), so the same SQL runs on this file and on the
+Postgres serving schema.
 """
 
 from __future__ import annotations
@@ -109,9 +110,13 @@ def build_snapshot(
     version: int,
     published_at: datetime,
     docs: dict[tuple[str, str], TableDocs],
+    *,
+    build_id: str | None = None,
+    gate_run_id: str | None = None,
 ) -> dict[str, int]:
     """Copy `tables` from the attached warehouse into the new file `destination`; row counts by relation.
 
+    `_publication` records the warehouse build the tables come from and the gate run that passed it.
     The file is complete and checkpointed (no WAL beside it) when this returns.
     """
     con.execute(
@@ -138,11 +143,12 @@ def build_snapshot(
         publication = f"{snap}.{quote(serving_schema)}.{quote(PUBLICATION_TABLE)}"
         con.execute(
             f"create table {publication} (version bigint, published_at timestamp with time zone, "
-            "table_name varchar, source_relation varchar, row_count bigint)"
+            "table_name varchar, source_relation varchar, row_count bigint, build_id varchar, gate_run_id varchar)"
         )
         con.executemany(
-            f"insert into {publication} values (?, ?, ?, ?, ?)",
-            [[version, published_at, t.name, t.relation, counts[t.relation]] for t in tables],
+            f"insert into {publication} values (?, ?, ?, ?, ?, ?, ?)",
+            [[version, published_at, t.name, t.relation, counts[t.relation], build_id, gate_run_id]
+             for t in tables],
         )
     finally:
         con.execute(f"detach {snap}")  # checkpoints: the file is whole and has no WAL
@@ -159,8 +165,10 @@ def _comment(con: Any, table_ref: str, view_ref: str, table: PublishedTable, ver
             con.execute(f"comment on column {table_ref}.{quote(column)} is {_literal(description)}")
 
 
-def verify_snapshot(path: Path, serving_schema: str, expected: dict[str, int], version: int) -> None:
-    """Re-open the new file read-only, as a reader will, and check every table and view is whole."""
+def verify_snapshot(path: Path, serving_schema: str, expected: dict[str, int], version: int,
+                    build_id: str | None = None) -> None:
+    """Re-open the new file read-only, as a reader will, and check every table and view is whole,
+    and that it states the version and build it was made from."""
     try:
         with duckdb.connect(str(path), read_only=True) as con:
             for relation, rows in expected.items():
@@ -175,12 +183,15 @@ def verify_snapshot(path: Path, serving_schema: str, expected: dict[str, int], v
             stored = con.execute(
                 f"select min(p.version), max(p.version) from {publication} as p"
             ).fetchone()
+            builds = {row[0] for row in con.execute(f"select distinct p.build_id from {publication} as p").fetchall()}
     except duckdb.Error as exc:
         raise PublishError(
             f"{path}: the new snapshot cannot be read back ({exc}); it was not swapped in"
         ) from exc
     if stored != (version, version):
         raise PublishError(f"{path}: publication version {stored}, expected {version}; not swapped in")
+    if builds != {build_id}:
+        raise PublishError(f"{path}: build id(s) {sorted(map(str, builds))}, expected {build_id}; not swapped in")
 
 
 def swap_in(new_file: Path, snapshot: Path) -> None:

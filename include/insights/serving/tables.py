@@ -1,14 +1,17 @@
 """Which warehouse tables are published, and their columns with the Postgres type of each.
 
-Only the governed schemas `marts` and `audit` are ever read: raw and staging data hold
-e-mail addresses and free text. Tables and views are discovered (the marts are built by
-dbt and change over time), and every column type is checked up front so a publication
-never fails halfway on a type neither serving target can hold faithfully.
+Only governed models (declared `access: public`, see insights.serving.governance) of the
+schemas `marts` and `audit` are ever read: raw and staging data, and the internals beside the
+marts, hold e-mail addresses, raw properties and free text. Their columns are discovered in
+the warehouse (the marts are built by dbt and change over time), and every column type is
+checked up front so a publication never fails halfway on a type neither serving target can
+hold faithfully.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,10 +89,13 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def discover_tables(con: Any, catalog: str, source: str) -> list[PublishedTable]:
-    """The tables and views of `catalog`'s governed schemas, checked for publication.
+def discover_tables(
+    con: Any, catalog: str, source: str, governed: Collection[tuple[str, str]]
+) -> list[PublishedTable]:
+    """The tables and views of `catalog` that are `governed` ((schema, name) pairs), checked for publication.
 
-    `source` names the warehouse file in error messages.
+    `source` names the warehouse file in error messages. A governed model the warehouse does
+    not hold is simply absent from the result (the caller reports it).
     """
     placeholders = ", ".join("?" for _ in PUBLISHED_SCHEMAS)
     rows = con.execute(
@@ -105,6 +111,8 @@ def discover_tables(con: Any, catalog: str, source: str) -> list[PublishedTable]
     grouped: dict[tuple[str, str], list[Column]] = {}
     problems: list[str] = []
     for schema, table, column, data_type in rows:
+        if (schema, table) not in governed:
+            continue
         pg_type = postgres_type(data_type)
         if pg_type is None:
             problems.append(f"{schema}.{table}.{column}: type {data_type}")
@@ -119,7 +127,8 @@ def discover_tables(con: Any, catalog: str, source: str) -> list[PublishedTable]
     _check_names(tables, source)
     if not tables:
         raise PublishError(
-            f"{source}: no table in schemas {', '.join(PUBLISHED_SCHEMAS)}; run the warehouse build first"
+            f"{source}: none of the {len(governed)} governed model(s) (access: public) is in the warehouse; "
+            "run the warehouse build first"
         )
     return tables
 

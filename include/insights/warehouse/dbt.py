@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from insights.settings import DBT_PROJECT_DIR, Settings
+from insights.warehouse.build_id import dbt_command_writes, record_new_build
 from insights.warehouse.load import LoadResult, load_raw
 from insights.warehouse.lock import warehouse_lock
 from insights.warehouse.targets import check_target
@@ -176,9 +177,13 @@ def run_dbt(
     """Run `dbt <args>` on the target; raise DbtError listing the failed nodes when `check`.
 
     `vars` defaults to the workspace settings (dbt_vars(settings)).
+    A command that can write the DuckDB warehouse first records a new build id (the caller holds
+    the warehouse lock), so a run that dies half-way never keeps the id of what the gate passed.
     """
     log = log or _log
     check_target(target)
+    if target == "duckdb" and dbt_command_writes(args):
+        record_new_build(settings, f"dbt {' '.join(args)}"[:500], log)
     target_path, log_path = dbt_paths(settings, target)
     variables = dict(vars) if vars is not None else dbt_vars(settings)
     cmd = [
@@ -249,6 +254,8 @@ def build(
     variables = dbt_vars(settings, start, end)
     started = time.monotonic()
     with warehouse_lock(settings):
+        if target == "duckdb":
+            record_new_build(settings, "raw load", log)
         loaded = load_raw(settings, target, log)
         args = ["build"]
         if full_refresh:

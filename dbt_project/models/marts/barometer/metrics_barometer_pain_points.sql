@@ -1,18 +1,18 @@
--- The barometer's free-text pain points, routed like every other feedback item (metrics.md
--- section 6, int_voc__feedback_items: the first area in alphabetical order whose keyword matches
--- on word boundaries, then the area's team; unrouted when no area or an unknown one). One row per
--- non-empty long_text answer of a completed barometer response.
+-- The barometer's pain points as PMs may read them: per edition and the product area (and team)
+-- each pain point is routed to, how many pain points and how many PMs raised them. The texts and
+-- who wrote them stay in the warehouse (int_barometer__pain_points): free text may name people or
+-- customers, and the answering PM is personal data. Unrouted pain points (no area, or an area
+-- missing from product_areas) have a null area and team.
 select
-    cast(responses.edition as text) as edition,
-    cast(responses.pm_email as text) as pm_email,
-    cast(items.item_id as text) as item_id,
-    cast(items.created_at as timestamp) as submitted_at,
-    cast(items.feedback_text as text) as pain_point,
-    cast(items.area as text) as area,
-    cast(items.team as text) as team,
-    items.is_routed as is_routed
-from {{ ref('int_voc__feedback_items') }} as items
-inner join {{ ref('int_barometer__responses') }} as responses
-    on items.form_id = responses.form_id
-    and items.response_id = responses.response_id
-where items.item_type = 'survey_answer'
+    cast(pain_points.edition as text) as edition,
+    cast(pain_points.area as text) as area,
+    cast(pain_points.team as text) as team,
+    pain_points.is_routed as is_routed,
+    cast(count(*) as bigint) as pain_points,
+    cast(count(distinct pain_points.pm_email) as bigint) as pms
+from {{ ref('int_barometer__pain_points') }} as pain_points
+group by
+    pain_points.edition,
+    pain_points.area,
+    pain_points.team,
+    pain_points.is_routed
