@@ -20,7 +20,6 @@ from insights.simulator import Faults, Limits, SimRequest, SimResponse
 from insights.sources.amplitude import AmplitudeExportError
 from tests.extract.helpers import (
     FIRST_DAY,
-    NOW,
     day_start,
     file_digests,
     make_events,

@@ -69,9 +69,11 @@ def test_an_over_threshold_run_commits_nothing_and_the_next_build_loads_none_of_
 
 
 def test_the_run_after_an_over_threshold_run_starts_the_interval_over(home: Path) -> None:
-    with running(make_world(tickets=TICKETS), faults=StatusAsNumber(every=3)) as sim:
-        with pytest.raises(QuarantineThresholdError):
-            extract_interval("zendesk", A, B, settings_for(home, sim))
+    with (
+        running(make_world(tickets=TICKETS), faults=StatusAsNumber(every=3)) as sim,
+        pytest.raises(QuarantineThresholdError),
+    ):
+        extract_interval("zendesk", A, B, settings_for(home, sim))
     with running(make_world(tickets=TICKETS)) as sim:  # the source fixed its data
         result = extract_interval("zendesk", A, B, settings_for(home, sim))
         asked = [target for _, target, _ in sim.request_log]
