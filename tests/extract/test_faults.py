@@ -76,7 +76,8 @@ def test_a_hanging_source_fails_after_its_read_retries_naming_the_timeout(
     monkeypatch.setenv("INSIGHTS_HTTP_READ_TIMEOUT", "0.3")
     hang = Hang(1.0)
     began = time.monotonic()
-    with running(make_world(tickets=make_ticket_versions(5)), faults=hang) as sim, pytest.raises(SourceHTTPError) as caught:
+    world = make_world(tickets=make_ticket_versions(5))
+    with running(world, faults=hang) as sim, pytest.raises(SourceHTTPError) as caught:
         extract_interval("zendesk", A, B, settings_for(home, sim))
     assert hang.calls == HttpPolicy().read_retries + 1
     assert "no answer within the 0.3 s read timeout, 3 attempts (INSIGHTS_HTTP_READ_TIMEOUT" in str(caught.value)
@@ -160,9 +161,9 @@ def test_a_home_that_cannot_be_written_gives_one_clear_line(
 
 def test_an_extraction_into_a_home_that_cannot_be_written_names_the_folder(home: Path) -> None:
     """Where no CLI stands in between (an Airflow task): the first write of the extraction says it."""
-    with running(make_world(tickets=make_ticket_versions(5))) as sim, unwritable(home):
-        with pytest.raises(StorageError) as caught:
-            extract_interval("zendesk", A, B, settings_for(home, sim))
+    world = make_world(tickets=make_ticket_versions(5))
+    with running(world) as sim, unwritable(home), pytest.raises(StorageError) as caught:
+        extract_interval("zendesk", A, B, settings_for(home, sim))
     assert str(caught.value).startswith(f"zendesk: cannot write under {home} (")
 
 
