@@ -9,6 +9,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from tests.extract.helpers import FIRST_DAY, day_start, make_events, make_world, running, sim_env
 
 INSIGHTS = str(Path(sys.executable).with_name("insights"))
@@ -21,6 +23,7 @@ def run_cli(home: Path, env: dict[str, str], *args: str) -> subprocess.Completed
                           check=False)
 
 
+@pytest.mark.slow  # the command in a subprocess, as a user runs it
 def test_extract_says_what_was_not_served_yet_and_exits_0(home: Path) -> None:
     with running(make_world(make_events(600)), now=A + timedelta(days=1, minutes=30)) as sim:
         completed = run_cli(home, sim_env(home, sim, "amplitude"), "extract", "amplitude",
@@ -35,6 +38,7 @@ def test_extract_says_what_was_not_served_yet_and_exits_0(home: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_extract_of_a_served_interval_prints_no_warning(home: Path) -> None:
     with running(make_world(make_events(600)), now=A + timedelta(days=1, hours=2)) as sim:
         completed = run_cli(home, sim_env(home, sim, "amplitude"), "extract", "amplitude",

@@ -132,10 +132,9 @@ class FormGone(Exception):
 
 def _get_json(ctx: RunContext, path: str, params: dict[str, Any] | None = None) -> Any:
     response = ctx.session.get(ctx.url(path), params=params)
+    ctx.served_at(response)  # the vendor's clock: the earliest answer bounds what the run covered
     if response.status_code == 404 and path.startswith(f"{FORMS_PATH}/"):
         raise FormGone(path)
-    if "/responses" in path:
-        ctx.served_at(response)
     raise_for_status(response, "typeform")
     return response_json(response, "typeform")
 
