@@ -75,7 +75,6 @@ CHUNK = 1 << 20
 # Upload hours prepared side by side (2 cores); each also holds one more hour ready ahead of the commit.
 PREPARE_THREADS = 2
 
-
 # {project_id}/{project_id}_{YYYY-MM-DD}_{H}#{n}.json.gz, hour not zero-padded
 ENTRY_NAME = re.compile(
     r"(?:^|/)(?P<pid>[^/]+?)_(?P<day>\d{4}-\d{2}-\d{2})_(?P<hour>\d{1,2})#(?P<part>\d+)\.json(?:\.gz)?$"

@@ -254,11 +254,7 @@ def _value_ok(f: Field, cols: _Columns) -> str:
     if f.type == "integer":
         ok += f" and try_cast({cols.text_of(f.name)} as bigint) is not null"
     if f.format is not None:
-        text = cols.text_of(f.name)
-        ok += (
-            f" and regexp_full_match({text}, '{f.format.regex}')"
-            f" and try_cast({text} as {f.format.duckdb_type}) is not null"
-        )
+        ok += f" and {f.format.duckdb_condition(cols.text_of(f.name))}"
     return ok
 
 
