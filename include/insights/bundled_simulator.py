@@ -99,7 +99,8 @@ def source_endpoints(settings: Settings, world: World | None = None) -> Iterator
     from insights.simulator import SimulatorServer, default_clock_for
 
     world = world or bundled_world(settings)
-    # The bundled world is history: pin the clock just after its last day so all of it is exportable.
+    # The bundled world is history: pin the clock past its last day and every source's availability
+    # delay (default_clock_for), so a backfill to the last day finds all of it served.
     with SimulatorServer(world, now=default_clock_for(world), limits=limits_from_env()) as server:
         log.info("simulator: serving %s for %s on %s", ", ".join(simulated),
                  f"{world.first_day}..{world.last_day}", server.base_url("amplitude").rsplit("/", 1)[0])

@@ -6,10 +6,15 @@ import argparse
 import logging
 import sys
 import time
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from insights.settings import SOURCES, Settings, load_settings
+
+if TYPE_CHECKING:
+    from insights.extract import ExtractResult
 
 log = logging.getLogger("insights")
 
@@ -52,13 +57,37 @@ def _instant(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _by_field(counts: dict[str, int]) -> str:
+    """The run summary's breakdown of quarantined records, e.g. ` (session_id 1, answers[].number 2)`."""
+    listed = ", ".join(f"{name} {count:,}" for name, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f" ({listed})" if listed else ""
+
+
+def _availability_lines(results: list[ExtractResult]) -> list[str]:
+    """What was not served yet (the CLI does not wait: the interval stays incomplete, exit 0), then the
+    source's watermark."""
+    lines = list(dict.fromkeys(r.not_available for r in results if r.not_available))
+    if results and lines:
+        last = results[-1]
+        through = last.complete_through.strftime("%Y-%m-%dT%H:%MZ") if last.complete_through else "nothing yet"
+        lines.append(f"{last.source}: complete through {through}; run the same command again later to complete it")
+    return lines
+
+
 def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     from insights.pipeline import backfill
 
     started = time.monotonic()
     result = backfill(args.start, args.end, settings)
     for source in SOURCES:
-        print(f"{source:<10} landed {result.landed(source):>9,}  quarantined {result.quarantined(source):>6,}")
+        by_field: Counter[str] = Counter()
+        for extracted in result.extracts.get(source, []):
+            by_field.update(extracted.quarantined_by_field)
+        print(f"{source:<10} landed {result.landed(source):>9,}  quarantined {result.quarantined(source):>6,}"
+              f"{_by_field(dict(by_field))}")
+    for source in SOURCES:
+        for line in _availability_lines(result.extracts.get(source, [])):
+            print(line)
     print(f"backfill {args.start}..{args.end} done in {time.monotonic() - started:.0f} s "
           f"({', '.join(f'{k} {v:.0f} s' for k, v in result.stage_seconds.items())})")
     return 0
@@ -94,7 +123,10 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     from insights.pipeline import extract
 
     result = extract(args.source, args.start, args.end, settings)
-    print(f"{args.source}: landed {result.records_landed:,}, quarantined {result.records_quarantined:,}")
+    print(f"{args.source}: landed {result.records_landed:,}, quarantined {result.records_quarantined:,}"
+          f"{_by_field(result.quarantined_by_field)}")
+    for line in _availability_lines([result]):
+        print(line)
     return 0
 
 
@@ -286,7 +318,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = load_settings()
-    configure_logging(settings, args.verbose)
+    try:
+        configure_logging(settings, args.verbose)  # the first write under INSIGHTS_HOME
+    except OSError as exc:
+        where = exc.filename or settings.home
+        print(f"error: INSIGHTS_HOME {settings.home} is not writable ({exc.strerror or exc}: {where}); "
+              "point INSIGHTS_HOME at a folder you can write, or fix its permissions", file=sys.stderr)
+        return 1
     if getattr(args, "start", None) and getattr(args, "end", None) and args.end < args.start:
         print(f"error: --end {args.end} is before --start {args.start}", file=sys.stderr)
         return 2

@@ -10,9 +10,11 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from airflow.providers.standard.sensors.time_delta import TimeDeltaSensor
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, dag, task
 
 from insights.alerts import on_failure
+from insights.sources import availability_delay
 
 OWNER = "data-platform"
 # The fixed vocabulary of DAG tags (tests/dags enforces it).
@@ -47,8 +49,32 @@ def as_utc(value: Any) -> datetime:
     return datetime.fromtimestamp(value.timestamp(), tz=UTC)
 
 
+WAIT_TASK_ID = "wait_for_availability"
+
+
+def availability_wait(source: str) -> TimeDeltaSensor:
+    """Wait until the source serves all of the data interval: interval end + the source's declared
+    availability delay (insights.sources.<source>.AVAILABILITY_DELAY).
+
+    Deferrable: the wait sits in the triggerer, not in a worker slot. When the target time is already
+    past (a backfill, a late run) it returns at once. A timetable offset was not used: a run_after
+    later than the interval end can make the scheduler skip intervals (apache/airflow#51840); nor
+    reschedule mode, which still takes a worker slot at every poke (docs/contracts.md, "Waiting").
+    """
+    delay = availability_delay(source)
+    return TimeDeltaSensor(
+        task_id=WAIT_TASK_ID,
+        delta=delay,
+        deferrable=True,
+        timeout=(delay + timedelta(hours=1)).total_seconds(),
+        doc_md=f"Wait until {source} serves the whole data interval: its end + {delay} (the source's "
+        "declared availability delay). Deferred to the triggerer; immediate when that time is past.",
+    )
+
+
 def extract_dag(source: str) -> DAG:
-    """One nightly, backfill-capable extraction DAG for a source, driven by its data interval."""
+    """One nightly, backfill-capable extraction DAG for a source, driven by its data interval: wait for
+    the source's availability, then extract."""
 
     @dag(
         dag_id=f"extract_{source}",
@@ -58,8 +84,8 @@ def extract_dag(source: str) -> DAG:
         max_active_runs=1,  # a source's cursor state is advanced by one run at a time
         default_args=DEFAULT_ARGS,
         tags=["product-insights", "extract", source],
-        doc_md=f"Extract **{source}** for the run's data interval into the raw zone "
-        f"(`$INSIGHTS_HOME/raw/{source}/`), then mark the `raw_{source}` asset updated.",
+        doc_md=f"Wait until **{source}** serves the run's data interval (its availability delay), extract "
+        f"it into the raw zone (`$INSIGHTS_HOME/raw/{source}/`), then mark the `raw_{source}` asset updated.",
     )
     def extraction() -> None:
         @task(outlets=[raw_asset(source)], execution_timeout=timedelta(hours=2))
@@ -76,8 +102,13 @@ def extract_dag(source: str) -> DAG:
                     mask_secret(os.environ[name], name)
 
             result = run_extract(source, as_utc(context["data_interval_start"]), as_utc(context["data_interval_end"]))
-            return {"records_landed": result.records_landed, "records_quarantined": result.records_quarantined}
+            return {
+                "records_landed": result.records_landed,
+                "records_quarantined": result.records_quarantined,
+                "complete": result.complete,
+                "not_available": result.not_available,
+            }
 
-        extract()
+        availability_wait(source) >> extract()
 
     return extraction()

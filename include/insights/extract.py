@@ -2,8 +2,14 @@
 
 ``extract_interval(source, start, end, settings)`` lands the source's records of the interval
 [start, end) in the raw zone (docs/contracts.md), under the source's lock, resuming a run of the
-same interval that was killed, and raises a clear error when the quarantined share of the input
-is over ``INSIGHTS_MAX_QUARANTINE_SHARE`` (default 1%).
+same interval that was killed. Then it commits the run, in this order: the quarantined share of
+the whole run is checked against ``INSIGHTS_MAX_QUARANTINE_SHARE`` (default 1%) first (over it:
+a clear error naming file, line and field, no manifest written, the state not finished, the
+watermark unmoved, so nothing of the run is ever loaded); then the partition manifests (with
+``quarantined`` and ``run_quarantined_share``), the state, and ``raw/<source>/_watermark.json``.
+
+Availability: what the vendor did not serve yet (by its clock, the ``Date`` header) is not landed
+as if final; the result says so (``complete=False``, ``not_available``), the watermark stops short.
 
 Intervals: Amplitude takes whole UTC hours; Zendesk and Typeform partitions are named after the
 interval's start date (one partition per interval), so their intervals must start at 00:00 UTC.
@@ -19,16 +25,23 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from insights.landing import RawZone, check_quarantine_share, max_quarantine_share, utc_iso
+from insights.landing import (
+    QuarantineThresholdError,
+    RawZone,
+    check_quarantine_share,
+    is_storage_error,
+    max_quarantine_share,
+    utc_iso,
+)
 from insights.locks import raw_zone_writing
 from insights.settings import SOURCES, Settings, load_settings
 from insights.sources import amplitude, typeform, zendesk
 from insights.sources.context import RunContext
 from insights.sources.http import HttpPolicy, SourceError, make_session
-from insights.state import SourceState, source_lock
+from insights.state import SourceState, publish_watermark, source_lock
 
 URL_ENV = {s: f"INSIGHTS_{s.upper()}_URL" for s in SOURCES}
 
@@ -37,6 +50,10 @@ EXTRACTORS: dict[str, Callable[[RunContext], None]] = {
     "zendesk": zendesk.extract,
     "typeform": typeform.extract,
 }
+
+
+class StorageError(RuntimeError):
+    """The raw zone cannot be written (disk full, read-only): not a fault of the source's data."""
 
 
 @dataclass(frozen=True)
@@ -48,8 +65,11 @@ class ExtractResult:
     files_written: int
     requests: int  # HTTP attempts, retries included
     seconds: float
-    complete: bool = True  # False: the source said the interval is not available yet (Zendesk 422)
+    complete: bool = True  # False: part of the interval was not served yet (availability delay)
     waited_seconds: float = 0.0  # time spent in backoff / Retry-After waits
+    not_available: str | None = None  # what was not served yet, said plainly (None when complete)
+    complete_through: datetime | None = None  # the source's watermark after this run
+    quarantined_by_field: dict[str, int] = field(default_factory=dict)  # the run summary's breakdown
 
 
 def _as_utc(moment: datetime, name: str) -> datetime:
@@ -95,22 +115,17 @@ def extract_interval(
         )
     threshold = max_quarantine_share()
     began = time.monotonic()
-    with source_lock(settings.state_dir, source), raw_zone_writing(settings.home, f"extracting {source}", log):
-        session = make_session(source, endpoint.credentials, HttpPolicy.from_env())
-        with session:
-            ctx = RunContext(
-                source=source,
-                start=start,
-                end=end,
-                base_url=endpoint.base_url,
-                session=session,
-                zone=RawZone(settings.raw_dir),
-                state=SourceState(settings.state_dir, source),
-                log=log,
-                tmp_dir=settings.home / "tmp" / source,
-            )
-            log.info("%s: extracting [%s, %s) from %s", source, utc_iso(start), utc_iso(end), endpoint.base_url)
-            EXTRACTORS[source](ctx)
+    try:
+        ctx, attempts, waited = _run(source, start, end, settings, endpoint.base_url, endpoint.credentials,
+                                     threshold, log)
+    except OSError as exc:
+        if not is_storage_error(exc) and not isinstance(exc, PermissionError):
+            raise
+        raise StorageError(
+            f"{source}: cannot write under {settings.home} ({exc.strerror or exc}"
+            + (f": {exc.filename}" if exc.filename else "")
+            + "); free space or fix the folder's permissions and run again: the interval resumes where it stopped"
+        ) from exc
     stats = ctx.stats
     result = ExtractResult(
         source=source,
@@ -118,17 +133,20 @@ def extract_interval(
         records_landed=stats.records_landed,
         records_quarantined=stats.records_quarantined,
         files_written=stats.files_written,
-        requests=session.attempts,
+        requests=attempts,
         seconds=round(time.monotonic() - began, 3),
         complete=ctx.complete,
-        waited_seconds=round(session.waited_seconds, 3),
+        waited_seconds=round(waited, 3),
+        not_available=ctx.not_available,
+        complete_through=ctx.state.complete_through,
+        quarantined_by_field=dict(stats.by_field),
     )
     log.info(
         "%s: [%s, %s) %s: %d records landed, %d quarantined, %d files, %d requests (%.1fs waiting), %.1fs",
         source,
         utc_iso(start),
         utc_iso(end),
-        "done" if result.complete else "NOT AVAILABLE YET",
+        "done" if result.complete else "INCOMPLETE",
         result.records_landed,
         result.records_quarantined,
         result.files_written,
@@ -136,8 +154,75 @@ def extract_interval(
         result.waited_seconds,
         result.seconds,
     )
-    check_quarantine_share(source, stats, threshold)
     return result
+
+
+def _run(
+    source: str,
+    start: datetime,
+    end: datetime,
+    settings: Settings,
+    base_url: str,
+    credentials: dict[str, str],
+    threshold: float,
+    log: logging.Logger,
+) -> tuple[RunContext, int, float]:
+    with source_lock(settings.state_dir, source), raw_zone_writing(settings.home, f"extracting {source}", log):
+        session = make_session(source, credentials, HttpPolicy.from_env(source=source))
+        with session:
+            ctx = RunContext(
+                source=source,
+                start=start,
+                end=end,
+                base_url=base_url,
+                session=session,
+                zone=RawZone(settings.raw_dir),
+                state=SourceState(settings.state_dir, source),
+                log=log,
+                tmp_dir=settings.home / "tmp" / source,
+            )
+            log.info("%s: extracting [%s, %s) from %s", source, utc_iso(start), utc_iso(end), base_url)
+            EXTRACTORS[source](ctx)
+        if ctx.finished:
+            commit_run(ctx, threshold)
+        elif ctx.not_available:
+            log.warning("%s", ctx.not_available)
+    return ctx, session.attempts, session.waited_seconds
+
+
+def commit_run(ctx: RunContext, threshold: float) -> None:
+    """Check the run's quarantined share, then write its manifests, finish its state, move and publish
+    the watermark; over the threshold, nothing of the run is committed and its next run starts over."""
+    try:
+        check_quarantine_share(ctx.source, ctx.stats, threshold)
+    except QuarantineThresholdError as exc:
+        ctx.state.abandon(ctx.start, ctx.end, str(exc))
+        raise
+    share = round(ctx.stats.quarantined_share, 6)
+    for pending in ctx.manifests:
+        ctx.zone.write_manifest(
+            pending.partition,
+            source=ctx.source,
+            stream=pending.stream,
+            interval=pending.interval,
+            files=pending.files,
+            cursor=pending.cursor,
+            extra={
+                **pending.extra,
+                "quarantined": ctx.zone.quarantined_count(pending.partition),
+                "run_quarantined_share": share,
+            },
+        )
+    ctx.state.finish(
+        ctx.start,
+        ctx.end,
+        covered=ctx.covered,
+        complete=ctx.complete,
+        records_landed=ctx.stats.records_landed,
+        records_quarantined=ctx.stats.records_quarantined,
+        **({"not_available": ctx.not_available} if ctx.not_available else {}),
+    )
+    publish_watermark(ctx.zone.root, ctx.source, ctx.state.complete_through)
 
 
 def _parse_instant(text: str) -> datetime:

@@ -13,13 +13,16 @@ wrong-typed one) is set aside in ``raw/_quarantine/`` with the reason, and the r
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -40,6 +43,15 @@ _WRITE_BATCH_BYTES = 1 << 20
 
 class QuarantineThresholdError(RuntimeError):
     """More than the allowed share of the input was malformed."""
+
+
+# Errors of our own storage (disk full, quota, read-only file system, file too large): the input is
+# fine, so they must never be taken for a damaged download or a bad record.
+STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG})
+
+
+def is_storage_error(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS
 
 
 # --------------------------------------------------------------------------------------------
@@ -224,6 +236,30 @@ def check_required(record: Any, required: Mapping[str, tuple[type, ...]]) -> tup
     return None
 
 
+def invalid_text(value: Any, path: str = "") -> tuple[str, str] | None:
+    """(reason, field) for the first string holding bytes that were not UTF-8 (decoded with
+    ``surrogateescape``) or a lone surrogate: text the warehouse cannot store."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            char = ord(value[exc.start])
+            what = f"byte 0x{char - 0xDC00:02x}" if 0xDC80 <= char <= 0xDCFF else f"lone surrogate U+{char:04X}"
+            return (f"not valid UTF-8: {what} at character {exc.start + 1} of key {path or '(value)'!r}", path)
+        return None
+    if isinstance(value, dict):
+        items = ((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+    elif isinstance(value, list):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(value))
+    else:
+        return None
+    for child_path, child in items:
+        problem = invalid_text(child, child_path)
+        if problem is not None:
+            return problem
+    return None
+
+
 def _json_type(value: Any) -> str:
     if value is None:
         return "null"
@@ -232,17 +268,26 @@ def _json_type(value: Any) -> str:
     )
 
 
+def summary_key(field_name: str | None) -> str:
+    """How the run summary groups quarantined records: by field, list positions folded
+    (``answers[3].number`` -> ``answers[].number``); records that are not JSON under ``(record)``."""
+    return re.sub(r"\[\d+\]", "[]", field_name) if field_name else "(record)"
+
+
 @dataclass
 class LandingStats:
-    """What one extraction landed and set aside, across all its files."""
+    """What one extraction landed and set aside, across all its files (and its killed attempts:
+    ``as_json`` / ``from_json`` carry the counts in the resume point)."""
 
     records_landed: int = 0
     records_quarantined: int = 0
     files_written: int = 0
     examples: list[QuarantinedRecord] = field(default_factory=list)
+    by_field: Counter[str] = field(default_factory=Counter)
 
     def add_quarantined(self, records: list[QuarantinedRecord]) -> None:
         self.records_quarantined += len(records)
+        self.by_field.update(summary_key(r.field) for r in records)
         room = MAX_EXAMPLES - len(self.examples)
         if room > 0:
             self.examples.extend(records[:room])
@@ -250,7 +295,30 @@ class LandingStats:
     def retract_quarantined(self, records: list[QuarantinedRecord]) -> None:
         """Forget records counted by ``add_quarantined`` (their input is about to be read again)."""
         self.records_quarantined -= len(records)
+        self.by_field.subtract(summary_key(r.field) for r in records)
+        self.by_field = +self.by_field
         self.examples = [e for e in self.examples if not any(e is r for r in records)]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "landed": self.records_landed,
+            "quarantined": self.records_quarantined,
+            "files": self.files_written,
+            "by_field": dict(self.by_field),
+            "examples": [e.as_json() for e in self.examples],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> LandingStats:
+        if not data:
+            return cls()
+        return cls(
+            records_landed=int(data.get("landed", 0)),
+            records_quarantined=int(data.get("quarantined", 0)),
+            files_written=int(data.get("files", 0)),
+            examples=[QuarantinedRecord(**e) for e in data.get("examples", [])][:MAX_EXAMPLES],
+            by_field=Counter(data.get("by_field") or {}),
+        )
 
     @property
     def quarantined_share(self) -> float:
@@ -333,6 +401,17 @@ class RawZone:
         quarantine = self.root / QUARANTINE_DIR / self.relative(partition)
         if quarantine.is_dir():
             shutil.rmtree(quarantine)
+
+    def quarantined_count(self, partition: Path) -> int:
+        """Records set aside from this partition's files: the lines of its quarantine mirror."""
+        mirror = self.root / QUARANTINE_DIR / self.relative(partition)
+        if not mirror.is_dir():
+            return 0
+        count = 0
+        for path in sorted(mirror.glob("*.jsonl")):
+            with path.open("rb") as handle:
+                count += sum(1 for line in handle if line.strip())
+        return count
 
     def read_manifest_files(self, partition: Path) -> dict[str, LandedFile]:
         """The files a partition's manifest lists, by name (empty when there is no readable manifest)."""
@@ -421,6 +500,16 @@ class RecordFileWriter:
             return False  # blank lines carry no record
         try:
             record = json.loads(body)
+        except UnicodeDecodeError as exc:
+            bad = body[exc.start : exc.start + 1].hex()
+            self.quarantine(
+                f"not valid UTF-8: byte 0x{bad} at column {exc.start + 1}",
+                source_file,
+                line,
+                None,
+                body.decode("utf-8", errors="replace"),
+            )
+            return False
         except ValueError as exc:
             self.quarantine(f"invalid JSON: {exc}", source_file, line, None, body.decode("utf-8", errors="replace"))
             return False
@@ -445,8 +534,10 @@ class RecordFileWriter:
             self._pending_bytes = 0
 
     def add_record(self, record: Any, source_file: str, line: int) -> bool:
-        problem = self.validate(record)
         text = json.dumps(record)
+        # "\\ud" in the text: a string holds a surrogate, as bytes that were not UTF-8 decode to.
+        problem = invalid_text(record) if "\\ud" in text else None
+        problem = problem or self.validate(record)
         if problem is not None:
             self.quarantine(problem[0], source_file, line, problem[1] or None, text)
             return False

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from insights.dag_toolkit import ALLOWED_TAGS
+from insights.dag_toolkit import ALLOWED_TAGS, EXTRACT_SOURCES
+from insights.sources import availability_delay
 
 MAX_PARSE_SECONDS = 2.0
 PROBE = Path(__file__).with_name("parse_probe.py")
@@ -42,9 +43,34 @@ def policy_violations(report: dict[str, Any]) -> list[str]:
         unknown = sorted(set(dag["tags"]) - ALLOWED_TAGS)
         if unknown:
             problems.append(f"{where}: tags not in the fixed list: {', '.join(unknown)}")
+        problems += extraction_wait_violations(dag, where)
         for task in dag["tasks"]:
             if task["retries"] < 1:
                 problems.append(f"{where}: task {task['task_id']} has retries={task['retries']}")
             if not task["on_failure_callback"]:
                 problems.append(f"{where}: task {task['task_id']} has no failure callback")
+    return problems
+
+
+def extraction_wait_violations(dag: dict[str, Any], where: str) -> list[str]:
+    """An extraction DAG (tagged `extract` and a source) waits for its source's availability before
+    extracting: a deferrable TimeDeltaSensor of the source's declared delay, upstream of `extract`."""
+    sources = [t for t in dag["tags"] if t in EXTRACT_SOURCES]
+    if "extract" not in dag["tags"] or len(sources) != 1:
+        return []
+    delay = availability_delay(sources[0]).total_seconds()
+    tasks = {t["task_id"]: t for t in dag["tasks"]}
+    extract = tasks.get("extract")
+    if extract is None:
+        return [f"{where}: no task 'extract'"]
+    waits = [tasks[u] for u in extract["upstream"] if tasks[u]["operator"] == "TimeDeltaSensor"]
+    if not waits:
+        return [f"{where}: task extract has no availability wait (TimeDeltaSensor) upstream"]
+    problems = []
+    for wait in waits:
+        if wait["deferrable"] is not True:
+            problems.append(f"{where}: availability wait {wait['task_id']} is not deferrable")
+        if wait["delta_seconds"] != delay:
+            problems.append(f"{where}: availability wait {wait['task_id']} waits {wait['delta_seconds']} s, "
+                            f"not {sources[0]}'s declared delay of {delay:g} s")
     return problems

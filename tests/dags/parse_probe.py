@@ -19,6 +19,10 @@ from typing import Any
 HEAVY_MODULES = {"duckdb", "dbt", "great_expectations", "metricflow", "psycopg2", "insights.pipeline"}
 
 
+def _seconds(value: Any) -> float | None:
+    return value.total_seconds() if hasattr(value, "total_seconds") else None
+
+
 def main(folder: str) -> dict[str, Any]:
     home = Path(tempfile.mkdtemp(prefix="dag-parse-home-"))
     os.environ["INSIGHTS_HOME"] = str(home)
@@ -47,7 +51,10 @@ def main(folder: str) -> dict[str, Any]:
             "tags": sorted(dag.tags or []),
             "tasks": [
                 {"task_id": t.task_id, "retries": t.retries, "owner": t.owner,
-                 "on_failure_callback": bool(t.on_failure_callback)}
+                 "on_failure_callback": bool(t.on_failure_callback),
+                 "operator": type(t).__name__, "upstream": sorted(t.upstream_task_ids),
+                 "deferrable": getattr(t, "deferrable", None),
+                 "delta_seconds": _seconds(getattr(t, "delta", None))}
                 for t in dag.tasks
             ],
         })

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 
 FIRST, LAST_BACKFILLED, NIGHT = date(2026, 8, 3), date(2026, 8, 9), date(2026, 8, 10)
 RANGE_END = datetime(2026, 8, 10, tzinfo=UTC)  # end of the backfilled range, exclusive
-CLOCK = datetime(2026, 8, 11, tzinfo=UTC)  # the bundled simulator's clock: the day after the last day
+CLOCK = datetime(2026, 8, 11, 3, tzinfo=UTC)  # the bundled simulator's clock: the day after the last day, 03:00
 DAGS = ("extract_amplitude", "extract_zendesk", "extract_typeform", "warehouse_build")
 
 
@@ -100,6 +100,9 @@ def test_backfill_of_a_replay_folder_lands_exactly_its_records(replay_dir: Path)
     with duckdb.connect(str(load_settings().warehouse), read_only=True) as con:
         days = con.execute("select min(date_day), max(date_day) from marts.metrics_active_users_daily").fetchone()
     assert days == (FIRST, LAST_BACKFILLED)
+    for source in ("amplitude", "zendesk", "typeform"):  # every source served the whole range
+        watermark = json.loads((raw / source / "_watermark.json").read_text())
+        assert watermark["complete_through"] == "2026-08-10T00:00:00Z", watermark
 
     # The next night, through real Airflow, on the same replay folder.
     settings = load_settings()
@@ -113,3 +116,4 @@ def test_backfill_of_a_replay_folder_lands_exactly_its_records(replay_dir: Path)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         dau = con.execute("select dau from marts.metrics_active_users_daily where date_day = ?", [NIGHT]).fetchone()
     assert dau is not None and dau[0] > 0
+    assert json.loads((raw / "amplitude" / "_watermark.json").read_text())["complete_through"] == "2026-08-11T00:00:00Z"

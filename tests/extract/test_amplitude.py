@@ -20,7 +20,6 @@ from insights.simulator import Faults, Limits, SimRequest, SimResponse
 from insights.sources.amplitude import AmplitudeExportError
 from tests.extract.helpers import (
     FIRST_DAY,
-    NOW,
     day_start,
     file_digests,
     make_events,
@@ -144,23 +143,26 @@ def test_404_is_an_empty_range_not_an_error(home: Path) -> None:
 
 
 def test_consecutive_intervals_leave_exactly_one_file_per_upload_hour(home: Path) -> None:
-    """Run each day half an hour after its end: the last upload hours are incomplete, the next day's
-    lookback re-fetches them and replaces their files, never adds a second copy."""
+    """Run each day an hour and a half after its end: its last upload hour is not final yet (served
+    2 h after it ends), so it is left alone, not landed half-full; the next day's lookback lands it
+    whole. One file per upload hour, every event once."""
     world = make_world(EVENTS)
     with running(world) as sim:
         settings = settings_for(home, sim)
         for day in range(3):
             start = A + timedelta(days=day)
-            sim.set_now(start + timedelta(days=1, hours=1, minutes=30))  # availability cutoff: 23:30
-            extract_interval("amplitude", start, start + timedelta(days=1), settings)
-            cutoff = start + timedelta(days=1, hours=-0.5)
-            last_hour = start + timedelta(hours=23)
-            partial = read_lines(hour_path(home, last_hour)) if hour_path(home, last_hour).exists() else []
-            assert {json.loads(line)["uuid"] for line in partial} == {
-                e["uuid"] for e in EVENTS if upload_hour(e) == last_hour and uploaded_at(e) <= cutoff
+            sim.set_now(start + timedelta(days=1, hours=1, minutes=30))
+            result = extract_interval("amplitude", start, start + timedelta(days=1), settings)
+            last_hour, before_last = start + timedelta(hours=23), start + timedelta(hours=22)
+            assert not hour_path(home, last_hour).exists()  # not final: not landed as if it were
+            assert {json.loads(line)["uuid"] for line in read_lines(hour_path(home, before_last))} == {
+                e["uuid"] for e in EVENTS if upload_hour(e) == before_last
             }
-        sim.set_now(NOW + timedelta(days=1))
-        extract_interval("amplitude", A + timedelta(days=3), A + timedelta(days=4), settings)
+            assert not result.complete
+            assert result.complete_through == last_hour
+        sim.set_now(A + timedelta(days=4, hours=2))  # past the delay: the whole interval is served
+        result = extract_interval("amplitude", A + timedelta(days=3), A + timedelta(days=4), settings)
+    assert result.complete and result.complete_through == A + timedelta(days=4)
     files = sorted((home / "raw" / "amplitude").rglob("hour=*.jsonl.gz"))
     assert len(files) == len({upload_hour(e) for e in EVENTS})  # one file per upload hour holding data
     landed = Counter(json.loads(line)["uuid"] for path in files for line in read_lines(path))
@@ -264,7 +266,7 @@ def test_malformed_input_is_quarantined_and_the_rest_lands(home: Path, monkeypat
     ]
     assert rows[0]["reason"].startswith("invalid JSON") and rows[0]["payload"] == '{"event_type": "broken'
     assert rows[1]["reason"] == "missing required key 'uuid'"
-    assert rows[2]["reason"] == "required key 'device_id' is null, expected str"
+    assert rows[2]["reason"] == "required key 'device_id' is null, expected a string"
     assert rows[3]["source_file"].endswith(HOUR5_NAME.format(1))
     assert rows[3]["reason"].startswith(f"unreadable archive entry after line {len(tail)}")
     unplaced = quarantine_dir.parent / "dt=2026-08-02" / "export-20260802T22-entries.jsonl"
@@ -272,7 +274,11 @@ def test_malformed_input_is_quarantined_and_the_rest_lands(home: Path, monkeypat
     assert [r["payload"] for r in names] == ["187520/README.txt"]
     assert result.records_quarantined == 5 and result.records_landed == len(landed)
 
-    # the same input with the default 1% threshold: everything still lands, then the task fails clearly
+    manifest = json.loads((home / "raw/amplitude/events/dt=2026-08-03/_manifest.json").read_text())
+    assert manifest["quarantined"] == 4 and manifest["run_quarantined_share"] == round(5 / (len(landed) + 5), 6)
+
+    # the same input with the default 1% threshold: the task fails clearly, and nothing of the run is
+    # committed: its partitions have no manifest, so the loader never reads them
     monkeypatch.delenv("INSIGHTS_MAX_QUARANTINE_SHARE")
     with (
         running(make_world([]), faults=ServeCrafted(body)) as sim,
@@ -283,6 +289,7 @@ def test_malformed_input_is_quarantined_and_the_rest_lands(home: Path, monkeypat
     assert f"5 of {len(landed) + 5} records quarantined" in message
     assert f"{entry0}, line 4, field 'uuid': missing required key 'uuid'" in message
     assert read_lines(hour_path(home, A + timedelta(hours=5))) == landed
+    assert not list((home / "raw" / "amplitude").rglob("_manifest.json"))
 
 
 def test_world_records_missing_required_fields_are_quarantined(home: Path) -> None:

@@ -22,7 +22,7 @@ from insights.extract import extract_interval
 from insights.landing import RawZone
 from insights.simulator import Faults, SimRequest, SimResponse
 from insights.sources import amplitude_bulk
-from insights.sources.amplitude import REQUIRED, validate_event
+from insights.sources.amplitude import events_schema, validate_event
 from insights.sources.amplitude_bulk import CANONICAL_GZIP_HEADER, RecordCheck, _Shape, copy_gzip_entry
 from tests.extract.helpers import (
     FIRST_DAY,
@@ -143,6 +143,18 @@ ODD_LINES = [
     _line({**EVENTS[3], "$insert_id": 12}),
     _line({**EVENTS[4], "event_type": True}),
     _line({k: v for k, v in EVENTS[5].items() if k != "$insert_id"}),
+    # the rest of the schema: values the warehouse could not cast
+    _line({**EVENTS[6], "session_id": "abc"}),
+    _line({**EVENTS[6], "session_id": 2**63}),
+    _line({**EVENTS[6], "session_id": 1.5}),
+    _line({**EVENTS[6], "session_id": None}),
+    _line({**EVENTS[7], "event_time": "20261031T101500Z"}),
+    _line({**EVENTS[7], "event_time": "2026-10-31T10:15:00"}),
+    _line({**EVENTS[7], "event_time": "2026-13-45 10:15:00"}),
+    _line({**EVENTS[7], "client_event_time": 1761900000}),
+    _line({**EVENTS[8], "event_properties": None}),
+    _line({**EVENTS[8], "user_properties": {"email": 42}}),
+    _line({**EVENTS[8], "amplitude_id": "12"}),
     GOOD_LINE + b" " + GOOD_LINE,
     b"   ",
     b"",
@@ -152,7 +164,7 @@ ODD_LINES = [
 def _check(tmp_path: Path, lines: list[bytes]) -> bool:
     path = tmp_path / "lines.jsonl"
     path.write_bytes(b"".join(line + b"\n" for line in lines))
-    check = RecordCheck(REQUIRED)
+    check = RecordCheck(events_schema())
     try:
         return check.all_valid(path, len(lines))
     finally:

@@ -195,3 +195,37 @@ def test_a_form_deleted_after_the_listing_is_skipped(home: Path) -> None:
     assert (home / "raw/typeform/forms/dt=2026-08-03/form_id=kept.jsonl.gz").exists()
     assert landed_json(responses_dir(home, "gone")) == []
     assert len(landed_json(responses_dir(home, "kept"))) == result.records_landed - 1 > 0
+
+
+class NpsOutOfRange(Faults):
+    """The first response of f1 answers its NPS question with 14 (the scale is 0..10), the second with 7.5;
+    a third answers an opinion scale (not NPS) with 14, which stays valid."""
+
+    def after(self, source: str, request: SimRequest, response: SimResponse) -> SimResponse:
+        if source != "typeform" or not request.path.endswith("/responses") or request.param("before"):
+            return response
+        body = json.loads(response.body)
+        if body["items"]:
+            body["items"][0]["answers"][0]["number"] = 14
+            body["items"][1]["answers"][0]["number"] = 7.5
+            body["items"][2]["answers"].append(
+                {"field": {"id": "scale", "type": "opinion_scale", "ref": "scale"}, "type": "number", "number": 14}
+            )
+        return json_response(response.status, body)
+
+
+def test_nps_answers_outside_0_to_10_are_quarantined_and_counted(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INSIGHTS_MAX_QUARANTINE_SHARE", "0.1")
+    world = make_world(forms=make_forms(["f1"]), responses={"f1": make_responses("f1", 90)})
+    with running(world, faults=NpsOutOfRange()) as sim:
+        result = extract_interval("typeform", A, B, settings_for(home, sim))
+    quarantine = home / "raw/_quarantine/typeform/responses/form_id=f1/dt=2026-08-03/part-00001.jsonl"
+    rows = [json.loads(line) for line in quarantine.read_text().splitlines()]
+    assert [(r["line"], r["field"]) for r in rows] == [(1, "answers[0].number"), (2, "answers[0].number")]
+    assert rows[0]["reason"] == "NPS answer 14 (question 'f1-nps') is outside the 0..10 scale"
+    assert rows[1]["reason"] == "NPS answer 7.5 (question 'f1-nps') is outside the 0..10 scale"
+    assert result.records_quarantined == 2
+    assert result.quarantined_by_field == {"answers[].number": 2}  # the run summary's count
+    landed = landed_json(responses_dir(home, "f1"))
+    assert any(a.get("number") == 14 for r in landed for a in r["answers"])  # the opinion scale answer
+    assert not any(a.get("number") in (14, 7.5) and a["field"]["type"] == "nps" for r in landed for a in r["answers"])

@@ -7,9 +7,12 @@ those other expectations: the test then requires exactly that set of failures, n
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
+from insights.sources.schema import stream_schema
+from insights.sources.schema_outputs import DATASETS
 from tests.quality.world import REFERENCE_DAY
 
 
@@ -180,7 +183,7 @@ CASES: tuple[Case, ...] = (
     # ---- raw.zendesk_tickets
     Case(ZD, "has_recent_rows", (f"delete from {ZD} where dt > {day(7)}",), also=("fresh",)),
     Case(ZD, "fresh", (f"delete from {ZD} where dt >= {day(3)}",)),
-    Case(ZD, "id_is_integer", (patch(ZD, '{"id": "12"}'),)),
+    Case(ZD, "id_type", (patch(ZD, '{"id": "12"}'),)),
     Case(ZD, "id_present", (patch(ZD, '{"id": null}'),)),
     Case(ZD, "status_accepted", (patch(ZD, '{"status": "escalated"}'),)),
     Case(ZD, "status_present", (patch(ZD, '{"status": null}'),)),
@@ -189,7 +192,7 @@ CASES: tuple[Case, ...] = (
     Case(ZD, "updated_at_format", (patch(ZD, '{"updated_at": "31/10/2026"}'),)),
     Case(
         ZD,
-        "generated_timestamp_is_integer",
+        "generated_timestamp_type",
         (
             update(
                 ZD,
@@ -513,6 +516,43 @@ CASES: tuple[Case, ...] = (
     # ---- is_complete of every governed mart (metrics.md 1.6)
     *_completeness_cases(),
 )
+
+
+# ---- the raw suites' field rules (generated from the record schemas): one case each for the rules
+# the hand-written cases above do not break, patching the newest record with a value the rule refuses.
+_WRONG_TYPE = {"string": "42", "integer": '"x"', "number": '"x"', "boolean": '"x"', "object": "[1]", "array": '"x"'}
+# A wrong-typed id also no longer matches the form id of its path.
+_ALSO = {("raw.typeform_forms", "id_type"): ("id_matches_path",)}
+
+
+def _nested(path: tuple[str, ...], value: str) -> str:
+    for key in reversed(path):
+        value = "{" + json.dumps(key) + ": " + value + "}"
+    return value
+
+
+def _schema_cases(hand_written: tuple[Case, ...]) -> tuple[Case, ...]:
+    covered = {(c.dataset, c.expectation) for c in hand_written}
+    cases = []
+    for dataset in DATASETS:
+        for field in stream_schema(dataset.source, dataset.stream).fields:
+            for rule in field.rules():
+                if (dataset.name, rule) in covered:
+                    continue
+                if rule.endswith("_present"):
+                    value = "null"  # json_merge_patch removes the key
+                elif rule.endswith("_accepted"):
+                    value = '"not-an-accepted-value"'
+                elif rule.endswith("_format"):
+                    value = '"20261031T101500Z"'
+                else:
+                    value = _WRONG_TYPE[field.type]
+                sql = patch(f"raw.{dataset.table}", _nested(field.path, value).replace("'", "''"))
+                cases.append(Case(dataset.name, rule, (sql,), also=_ALSO.get((dataset.name, rule), ())))
+    return tuple(cases)
+
+
+CASES = CASES + _schema_cases(CASES)
 
 # Expectations whose failing case needs more than this fixture, and the test that covers them.
 COVERED_ELSEWHERE = {

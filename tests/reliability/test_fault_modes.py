@@ -23,6 +23,8 @@ from insights.simulator.faults import (
     FaultMode,
     FaultPlan,
     MalformedLines,
+    NotUtf8,
+    NpsOutOfRange,
     RateLimitStorm,
     SchemaDrift,
     ServerErrorBursts,
@@ -90,6 +92,15 @@ DATA: dict[str, tuple[str, Callable[[], FaultMode], str | None]] = {
         "zendesk", lambda: SchemaDrift("zendesk", "type change", "status", every=4), "status"),
     "schema drift: type change (amplitude uuid)": (
         "amplitude", lambda: SchemaDrift("amplitude", "type change", "uuid", every=8), "uuid"),
+    # values whose JSON is fine but the warehouse could not cast (they used to fail the staging build)
+    "uncastable value (amplitude session_id \"abc\")": (
+        "amplitude", lambda: SchemaDrift("amplitude", "bad value", "session_id", value="abc", every=7), "session_id"),
+    "timestamp in another format (amplitude event_time 20261031T101500Z)": (
+        "amplitude", lambda: SchemaDrift("amplitude", "bad value", "event_time", value="20261031T101500Z", every=7),
+        "event_time"),
+    "NPS answer out of range (typeform, 14 on 0..10)": (
+        "typeform", lambda: NpsOutOfRange(every=3), "answers[0].number"),
+    "bytes that are not UTF-8 (zendesk subject)": ("zendesk", lambda: NotUtf8(every=5), "subject"),
 }
 
 
@@ -188,8 +199,11 @@ def test_quarantine_over_the_threshold_fails_naming_file_line_and_field(world: W
     error = run.errors["zendesk"]
     assert error.startswith("QuarantineThresholdError")
     assert "GET /api/v2/incremental/tickets/cursor.json" in error and "line " in error and "field 'status'" in error
+    committed = list((run.settings.raw_dir / "zendesk").rglob("_manifest.json"))
+    assert committed == [], "an over-threshold run committed partitions the warehouse would load"
+    assert not (run.settings.raw_dir / "zendesk" / "_watermark.json").exists()
     report("bad records above INSIGHTS_MAX_QUARANTINE_SHARE", "data", injected=mode.count, survived=True,
-           records_lost=0, check="run fails naming file, line, field")
+           records_lost=0, check="run fails naming file, line, field; no manifest, watermark unmoved")
 
 
 def test_the_clean_run_holds_exactly_the_worlds_records(world: World, clean: CleanRun) -> None:

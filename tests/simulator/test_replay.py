@@ -186,6 +186,18 @@ def test_malformed_replay_input_names_file_line_and_field(tmp_path: Path, relati
         load_replay(tmp_path)
 
 
+def test_bytes_that_are_not_utf8_are_reported_with_their_line(tmp_path: Path):
+    path = tmp_path / "zendesk" / "tickets.jsonl"
+    path.parent.mkdir(parents=True)
+    good = json.dumps({"id": 7, "status": "open", "created_at": "2026-08-03T10:00:00Z",
+                       "updated_at": "2026-08-03T10:00:00Z"}).encode()
+    path.write_bytes(good + b"\n" + good.replace(b'"open"', b'"op\xffen"') + b"\n")
+    write_lines(tmp_path / "amplitude" / "events" / "ok.jsonl.gz", [json.dumps(EVENT)])
+
+    with pytest.raises(ReplayError, match=r"tickets\.jsonl: line 2: not valid UTF-8 \(byte 0xff at column \d+\)"):
+        load_replay(tmp_path)
+
+
 def test_truncated_gzip_is_reported_with_its_file(tmp_path: Path):
     path = tmp_path / "amplitude" / "events" / "cut.jsonl.gz"
     path.parent.mkdir(parents=True)

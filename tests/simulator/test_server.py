@@ -7,11 +7,14 @@ import signal
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import requests
 
 from insights.simulator import Faults, SimRequest, SimResponse, SimulatorServer, default_clock_for
+from insights.sources import availability_delay
+from insights.sources.amplitude import is_final
 
 from .helpers import make_event, make_world, session_for, utc
 
@@ -33,8 +36,24 @@ def test_without_a_pinned_clock_the_server_follows_real_time():
         assert before <= now <= datetime.now(UTC)
 
 
-def test_default_clock_is_the_day_after_the_last_day_at_midnight_utc():
-    assert default_clock_for(make_world()) == datetime(2026, 8, 10, tzinfo=UTC)
+def test_default_clock_is_past_every_sources_availability_delay():
+    """The bundled/replay clock: everything up to the end of the last day is served, whatever the
+    source's delay (Amplitude's last upload hour 23:00-24:00 included)."""
+    world = make_world()
+    clock = default_clock_for(world)
+    end = datetime(2026, 8, 10, tzinfo=UTC)  # the end of the last day
+    assert is_final(end - timedelta(hours=1), clock)
+    for source in ("amplitude", "typeform", "zendesk"):
+        assert end + availability_delay(source) <= clock
+    assert clock - end <= timedelta(hours=3)  # and not much later (ticket versions move on with the clock)
+
+
+def test_date_header_is_the_simulated_clock(serve):
+    """Clients judge availability on the vendor's Date header: the simulator's must be its own clock."""
+    server = serve(make_world(), utc(2026, 8, 10, 2, 30))
+    for path in ("/_sim/meta", "/zendesk/nothing", "/typeform/forms"):
+        response = requests.get(f"http://127.0.0.1:{server.port}{path}")
+        assert parsedate_to_datetime(response.headers["Date"]) == datetime(2026, 8, 10, 2, 30, tzinfo=UTC)
 
 
 def test_base_urls_and_credentials_match_the_contract(serve):

@@ -330,19 +330,23 @@ class SchemaDrift(FaultMode):
 
     - new field: every record gains ``field`` (a nested object): it must pass through untouched;
     - renamed field: ``field`` becomes ``renamed_to`` in one record in ``every``;
-    - type change: ``field`` becomes a list in one record in ``every`` (no validator accepts it).
+    - type change: ``field`` becomes a list in one record in ``every`` (no validator accepts it);
+    - bad value: ``field`` becomes ``value`` in one record in ``every`` (e.g. a session_id "abc", an
+      event_time in compact ISO form): the JSON is fine, the warehouse could not cast it.
     """
 
-    KINDS = ("new field", "renamed field", "type change")
+    KINDS = ("new field", "renamed field", "type change", "bad value")
 
-    def __init__(self, source: str, kind: str, field: str, *, renamed_to: str = "", every: int = 1) -> None:
+    def __init__(
+        self, source: str, kind: str, field: str, *, renamed_to: str = "", every: int = 1, value: Any = None
+    ) -> None:
         if kind not in self.KINDS:
             raise ValueError(f"kind must be one of {self.KINDS}, got {kind!r}")
         if kind == "renamed field" and not renamed_to:
             raise ValueError("a renamed field needs renamed_to")
         super().__init__(source)
         self.name = f"schema drift: {kind}"
-        self.kind, self.field, self.renamed_to, self.every = kind, field, renamed_to, every
+        self.kind, self.field, self.renamed_to, self.every, self.value = kind, field, renamed_to, every, value
 
     def change(self, record: dict) -> bool:
         """Apply the drift to one record in place; True if it changed."""
@@ -353,6 +357,8 @@ class SchemaDrift(FaultMode):
             return False
         if self.kind == "renamed field":
             record[self.renamed_to] = record.pop(self.field)
+        elif self.kind == "bad value":
+            record[self.field] = self.value
         else:
             record[self.field] = [record[self.field]]
         return True
@@ -379,6 +385,63 @@ class SchemaDrift(FaultMode):
             return response
         self.hit(changed)
         return _rewrite_json(response, payload)
+
+
+class NpsOutOfRange(FaultMode):
+    """One Typeform response in ``every`` answers its NPS question with 14 (the scale is 0..10)."""
+
+    name = "NPS answer out of range"
+
+    def __init__(self, every: int = 3) -> None:
+        super().__init__("typeform")
+        self.every = every
+
+    def after(self, source: str, request: SimRequest, response: SimResponse) -> SimResponse:
+        payload = _json_payload(response)
+        items = payload.get("items") if isinstance(payload, dict) and request.path.endswith("/responses") else None
+        if not isinstance(items, list):
+            return response
+        changed = 0
+        for item in items:
+            if not _stable_pick(str(item.get("token")), self.every):
+                continue
+            for answer in item.get("answers") or []:
+                if (answer.get("field") or {}).get("type") == "nps":
+                    answer["number"] = 14
+                    changed += 1
+        if not changed:
+            return response
+        self.hit(changed)
+        return _rewrite_json(response, payload)
+
+
+class NotUtf8(FaultMode):
+    """One Zendesk ticket in ``every`` has a subject in Latin-1 bytes (0xe9), not UTF-8: the page is
+    not valid UTF-8 any more, the other tickets of it are fine."""
+
+    name = "bytes that are not UTF-8"
+    MARK = "\u0000latin1\u0000"
+
+    def __init__(self, every: int = 5) -> None:
+        super().__init__("zendesk")
+        self.every = every
+
+    def after(self, source: str, request: SimRequest, response: SimResponse) -> SimResponse:
+        payload = _json_payload(response)
+        tickets = payload.get("tickets") if isinstance(payload, dict) else None
+        if not isinstance(tickets, list):
+            return response
+        changed = 0
+        for ticket in tickets:
+            if isinstance(ticket, dict) and _stable_pick(f"utf8-{ticket.get('id')}", self.every):
+                ticket["subject"] = self.MARK
+                changed += 1
+        if not changed:
+            return response
+        self.hit(changed)
+        body = _rewrite_json(response, payload)
+        raw = body.body.replace(json.dumps(self.MARK).encode()[1:-1], "caf\u00e9".encode("latin-1"))
+        return SimResponse(body.status, body.headers, raw)
 
 
 # --------------------------------------------------------------------------------------------

@@ -34,8 +34,14 @@ def _lines(path: Path) -> Iterator[tuple[int, dict]]:
     """(line number, JSON object) for each non-blank line of a .jsonl or .jsonl.gz file."""
     opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with opener(path, "rt", encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
+        with opener(path, "rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:  # decoded line by line, so the error names its line
+                    byte, column = raw[exc.start], exc.start + 1
+                    message = f"not valid UTF-8 (byte 0x{byte:02x} at column {column})"
+                    raise ReplayError(f"{path}: line {number}: {message}") from None
                 if not line.strip():
                     continue
                 try:
@@ -47,7 +53,7 @@ def _lines(path: Path) -> Iterator[tuple[int, dict]]:
                 if not isinstance(record, dict):
                     raise ReplayError(f"{path}: line {number}: expected a JSON object, got {type(record).__name__}")
                 yield number, record
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise ReplayError(f"{path}: unreadable ({exc})") from exc
 
 

@@ -6,6 +6,7 @@ with SimulatorServer(world, now=default_clock_for(world)) as sim:
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import signal
 import threading
@@ -195,6 +196,12 @@ def _handler_for(server: SimulatorServer) -> type[BaseHTTPRequestHandler]:
                 response.close()
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
+
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            # The Date header is the vendor's clock, which clients judge availability on: send the
+            # simulated clock, not the machine's (BaseHTTPRequestHandler's default).
+            moment = server.now.timestamp() if timestamp is None else timestamp
+            return email.utils.formatdate(moment, usegmt=True)
 
         def log_message(self, format: str, *args: object) -> None:
             log.debug("%s - %s", self.address_string(), format % args)

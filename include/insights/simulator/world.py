@@ -23,9 +23,15 @@ class World:
     config_dir: Path | None = None  # workspace config the world was generated for (exported to config/)
 
 
+# How long after the world's end the pinned clock stands: past every source's availability delay
+# (Amplitude serves an upload hour 2 h after it ends, Typeform 30 min, Zendesk 1 min), so a backfill
+# to the last day finds all of it served.
+CLOCK_AFTER_LAST_DAY = timedelta(hours=3)
+
+
 def default_clock_for(world: World) -> datetime:
-    """The clock the pipeline pins: the day after the world's last day, 00:00 UTC (all data is past)."""
-    return datetime.combine(world.last_day + timedelta(days=1), time(0), tzinfo=UTC)
+    """The clock the pipeline pins: the day after the world's last day, 03:00 UTC (all data is served)."""
+    return datetime.combine(world.last_day + timedelta(days=1), time(0), tzinfo=UTC) + CLOCK_AFTER_LAST_DAY
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -6,6 +6,12 @@ have been incomplete when the previous interval ran. Each upload hour lands as o
 ``#n`` parts merged in order, lines byte-exact), written only from a successful export that
 covered the hour, and replacing the previous file of that hour: a re-fetch never appends twice.
 
+Availability: Amplitude serves an upload hour about 2 hours after it ends (AVAILABILITY_DELAY).
+Only hours that are final by the vendor's clock (the export response's ``Date``: hour end + 2 h <=
+server time) are landed; from the first hour that is not, the rest of the window is left
+untouched (never replaced by an empty or partial file) and the run reports the interval
+incomplete: its watermark stops at that hour, and the next interval's lookback (or a re-run) lands it.
+
 An hour that a successful export covered but that holds no data (404, or no entry in the ZIP):
 if an older file of that hour exists it is replaced by an empty file (the source now says the
 hour is empty, and the warehouse replaces that file's rows by none); otherwise no file is
@@ -44,17 +50,20 @@ from insights.landing import (
     RawZone,
     RecordFileWriter,
     atomic_output,
-    check_required,
     describe_known,
     dt_dir,
+    is_storage_error,
     remove_file,
     utc_iso,
 )
 from insights.sources.amplitude_bulk import SCRATCH_PREFIX, PreparedHour, RecordCheck, UnreadableEntry, prepare_hour
-from insights.sources.context import RunContext
-from insights.sources.http import SourceError, raise_for_status
+from insights.sources.context import PendingManifest, RunContext, not_served_message
+from insights.sources.http import SourceError, raise_for_status, server_time
+from insights.sources.schema import StreamSchema, stream_schema
 
 EXPORT_PATH = "/api/2/export"
+# How long after an upload hour ends Amplitude serves all of it (declared once, here).
+AVAILABILITY_DELAY = timedelta(hours=2)
 LOOKBACK = timedelta(hours=2)
 HOUR = timedelta(hours=1)
 STREAM = "events"
@@ -66,15 +75,6 @@ CHUNK = 1 << 20
 # Upload hours prepared side by side (2 cores); each also holds one more hour ready ahead of the commit.
 PREPARE_THREADS = 2
 
-REQUIRED: dict[str, tuple[type, ...]] = {
-    "event_type": (str,),
-    "device_id": (str,),
-    "event_time": (str,),
-    "server_upload_time": (str,),
-    "uuid": (str,),
-    "$insert_id": (str, type(None)),  # the key must be there; null is allowed
-}
-
 # {project_id}/{project_id}_{YYYY-MM-DD}_{H}#{n}.json.gz, hour not zero-padded
 ENTRY_NAME = re.compile(
     r"(?:^|/)(?P<pid>[^/]+?)_(?P<day>\d{4}-\d{2}-\d{2})_(?P<hour>\d{1,2})#(?P<part>\d+)\.json(?:\.gz)?$"
@@ -85,8 +85,13 @@ class AmplitudeExportError(SourceError):
     """An export window is refused even at one hour, or its archive stays unreadable."""
 
 
+def events_schema() -> StreamSchema:
+    """The event record schema (dbt sources YAML), shared with the staging casts and the raw GX suite."""
+    return stream_schema("amplitude", STREAM)
+
+
 def validate_event(record: Any) -> tuple[str, str] | None:
-    return check_required(record, REQUIRED)
+    return events_schema().validate(record)
 
 
 def hour_param(hour: datetime) -> str:
@@ -109,6 +114,11 @@ def entry_hour(name: str) -> tuple[datetime, int] | None:
         return None
     hour = datetime(day.year, day.month, day.day, int(match["hour"]), tzinfo=UTC)
     return hour, int(match["part"])
+
+
+def is_final(hour: datetime, served_at: datetime) -> bool:
+    """The upload hour is complete in an export answered at ``served_at`` (vendor clock)."""
+    return hour + HOUR + AVAILABILITY_DELAY <= served_at
 
 
 def hour_file(ctx: RunContext, hour: datetime) -> Path:
@@ -141,9 +151,10 @@ def _export_label(first: datetime, last: datetime) -> str:
 
 def download_export(
     ctx: RunContext, first: datetime, last: datetime, first_attempt: int = 1
-) -> tuple[Path | None, int]:
+) -> tuple[Path | None, int, datetime]:
     """Stream the export of upload hours [first, last] to a temp ZIP file; None when 404 (no data).
-    Returns the file and the number of the download that produced it (``first_attempt`` is the first).
+    Returns the file, the number of the download that produced it (``first_attempt`` is the first)
+    and the vendor's clock at the answer.
 
     Raises ``_ExportTooLarge`` on 400/504 and ``AmplitudeExportError`` when the archive stays
     unreadable (recorded in the quarantine first). Entries are checked while they land (one pass).
@@ -152,8 +163,9 @@ def download_export(
     problem = ""
     for attempt in range(first_attempt, DOWNLOAD_ATTEMPTS + 1):
         with ctx.session.get(ctx.url(EXPORT_PATH), params=params, stream=True) as response:
+            served_at = server_time(response)
             if response.status_code == 404:
-                return None, attempt
+                return None, attempt, served_at
             if response.status_code in TOO_LARGE_STATUSES:
                 raise _ExportTooLarge(response.status_code, response.text[:300])
             raise_for_status(response, "amplitude")
@@ -168,9 +180,11 @@ def download_export(
                         handle.write(chunk)
                 with zipfile.ZipFile(path) as archive:
                     archive.infolist()  # a truncated archive has no central directory: fails here
-                return path, attempt
+                return path, attempt, served_at
             except (requests.RequestException, zipfile.BadZipFile, OSError) as exc:
                 path.unlink(missing_ok=True)
+                if is_storage_error(exc):
+                    raise  # our disk, not the download: downloading again cannot help
                 problem = f"{type(exc).__name__}: {exc}"
                 ctx.log.warning("amplitude: %s attempt %d unreadable: %s", _export_label(first, last), attempt, problem)
     target = _unreadable_archive_record(ctx, first, last)
@@ -237,6 +251,8 @@ def land_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, writer: RecordFi
             for line_no, raw in enumerate(stream, start=1):
                 writer.add_line(raw, source_file, line_no)
     except (EOFError, OSError, zlib.error, zipfile.BadZipFile) as exc:
+        if is_storage_error(exc):
+            raise  # writing failed (disk full), not reading: nothing to quarantine
         # Truncated gzip, bad CRC, corrupt deflate stream: the lines read before it still land.
         writer.quarantine(
             f"unreadable archive entry after line {line_no}: {type(exc).__name__}: {exc}",
@@ -260,7 +276,7 @@ class _Landing:
     """Per-run helpers: the DuckDB record check, and what is known of each partition's files (by name)
     so the manifests need not decompress every file again to count its rows."""
 
-    check: RecordCheck = field(default_factory=lambda: RecordCheck(REQUIRED))
+    check: RecordCheck = field(default_factory=lambda: RecordCheck(events_schema()))
     recorded: dict[Path, dict[str, LandedFile]] = field(default_factory=dict)  # the manifests before the run
     written: dict[Path, dict[str, LandedFile | None]] = field(default_factory=dict)  # by this run
 
@@ -291,10 +307,12 @@ def land_window(
     *,
     start_at: datetime | None = None,
     final: bool = True,
+    served_at: datetime | None = None,
 ) -> None:
     """Write one file per covered upload hour from a successful export (None = 404, all empty),
-    from ``start_at`` (default ``first``) on. Raises ``UnreadableEntry`` for a damaged entry unless
-    ``final`` (hours before it are landed and saved in the state)."""
+    from ``start_at`` (default ``first``) on, up to the first hour not final at ``served_at`` (the
+    vendor's clock of the answer; default: no limit). Raises ``UnreadableEntry`` for a damaged entry
+    unless ``final`` (hours before it are landed and saved in the state)."""
     landing = landing or _Landing()
     label = _export_label(first, last)
     archive = zipfile.ZipFile(archive_path) if archive_path is not None else None
@@ -309,7 +327,7 @@ def land_window(
         _quarantine_unplaced(ctx, first, label, bad_names)
         remove_file(_unreadable_archive_record(ctx, first, last))
         try:
-            _land_hours(ctx, start_at or first, last, archive, entries, label, landing, final)
+            _land_hours(ctx, start_at or first, last, archive, entries, label, landing, final, served_at)
         except UnreadableEntry:
             ctx.stats.retract_quarantined(bad_names)  # the next download's names are counted instead
             raise
@@ -329,11 +347,19 @@ def _land_hours(
     label: str,
     landing: _Landing,
     final: bool,
+    served_at: datetime | None = None,
 ) -> None:
     """One file per upload hour [first, last], committed in hour order, saving the resume point after
-    each. Clean hours are prepared on worker threads ahead of the commit (zlib, hashing and DuckDB
+    each; hours from the first one not final at ``served_at`` on are left alone (``ctx.stop_at``).
+    Clean hours are prepared on worker threads ahead of the commit (zlib, hashing and DuckDB
     release the GIL: two cores are used); the line path runs on this thread."""
-    hours = [first + n * HOUR for n in range(int((last - first) / HOUR) + 1)]
+    hours = []
+    for hour in (first + n * HOUR for n in range(int((last - first) / HOUR) + 1)):
+        if served_at is not None and not is_final(hour, served_at):
+            ctx.stop_at = hour if ctx.stop_at is None else min(ctx.stop_at, hour)
+        if ctx.stop_at is not None and hour >= ctx.stop_at:
+            break
+        hours.append(hour)
     # Open every partition first: opening removes stale temp files, and workers write theirs early.
     for partition in sorted({hour_file(ctx, h).parent for h in hours}):
         ctx.zone.open_partition(partition)
@@ -389,7 +415,7 @@ def _commit_hour(
     mark = ctx.state.data.get("high_water_upload_hour")
     if mark is None or mark < utc_iso(hour):
         ctx.state.data["high_water_upload_hour"] = utc_iso(hour)
-    ctx.state.save()
+    ctx.save_progress()
     rows = landed.rows if landed is not None else 0
     ctx.progress(f"upload hour {utc_iso(hour)}", rows, quarantined)
 
@@ -411,10 +437,13 @@ def _quarantine_unplaced(ctx: RunContext, first: datetime, label: str, records: 
 
 
 def export_range(ctx: RunContext, first: datetime, last: datetime, landing: _Landing | None = None) -> None:
-    """Export [first, last]; on 400/504 split in half and recurse (hours stay in order)."""
+    """Export [first, last]; on 400/504 split in half and recurse (hours stay in order). Hours at or
+    after an hour found not final are not asked again."""
     landing = landing or _Landing()
+    if ctx.stop_at is not None and first >= ctx.stop_at:
+        return
     try:
-        archive_path, attempt = download_export(ctx, first, last)
+        archive_path, attempt, served_at = download_export(ctx, first, last)
     except _ExportTooLarge as too_large:
         if first == last:
             raise AmplitudeExportError(
@@ -440,7 +469,10 @@ def export_range(ctx: RunContext, first: datetime, last: datetime, landing: _Lan
         if archive_path is None:
             ctx.log.info("amplitude: %s: 404, no data in these upload hours", _export_label(first, last))
         try:
-            land_window(ctx, first, last, archive_path, landing, start_at=start_at, final=attempt >= DOWNLOAD_ATTEMPTS)
+            land_window(
+                ctx, first, last, archive_path, landing,
+                start_at=start_at, final=attempt >= DOWNLOAD_ATTEMPTS, served_at=served_at,
+            )
             return
         except UnreadableEntry as damaged:
             # A transient fault of the export: download the same window again and go on from the hour
@@ -448,7 +480,7 @@ def export_range(ctx: RunContext, first: datetime, last: datetime, landing: _Lan
             ctx.log.warning("amplitude: %s attempt %d unreadable: %s", _export_label(first, last), attempt, damaged)
             start_at = datetime.fromisoformat(ctx.state.data["in_progress"]["next_hour"].replace("Z", "+00:00"))
         try:
-            archive_path, attempt = download_export(ctx, first, last, attempt + 1)
+            archive_path, attempt, served_at = download_export(ctx, first, last, attempt + 1)
         except _ExportTooLarge:  # grown since the first download: export the hours still to land, split
             export_range(ctx, start_at, last, landing)
             return
@@ -464,6 +496,7 @@ def extract(ctx: RunContext) -> None:
         progress = ctx.state.begin(ctx.start, ctx.end, window=[utc_iso(first), utc_iso(last)], next_hour=utc_iso(first))
     else:
         ctx.log.info("amplitude: resuming %s at upload hour %s", progress["interval"], progress["next_hour"])
+        ctx.resume_stats(progress)
     resume_at = datetime.fromisoformat(progress["next_hour"].replace("Z", "+00:00"))
     # What the manifests say now: files this run leaves untouched keep their row counts (checked by sha256).
     landing = _Landing(recorded={p: ctx.zone.read_manifest_files(p) for p in partition_dirs(ctx, first, last)})
@@ -478,12 +511,22 @@ def extract(ctx: RunContext) -> None:
     }
     for partition in partition_dirs(ctx, first, last):
         day = datetime.strptime(partition.name, "dt=%Y-%m-%d").replace(tzinfo=UTC)
-        ctx.zone.write_manifest(
-            partition,
-            source="amplitude",
-            stream=STREAM,
-            interval=(day, day + timedelta(days=1)),
-            files=landing.manifest_files(ctx.zone, partition),
-            cursor=cursor,
+        ctx.manifests.append(
+            PendingManifest(
+                partition,
+                STREAM,
+                (day, day + timedelta(days=1)),
+                cursor=cursor,
+                files=landing.manifest_files(ctx.zone, partition),
+            )
         )
-    ctx.state.finish(ctx.start, ctx.end, window=[utc_iso(first), utc_iso(last)])
+    until = ctx.stop_at if ctx.stop_at is not None else last + HOUR
+    ctx.covered = (first, until) if until > first else None
+    if ctx.stop_at is not None:
+        ctx.complete = False
+        ctx.not_available = not_served_message(
+            "amplitude", "upload hours", ctx.stop_at, AVAILABILITY_DELAY, ctx.end,
+            served_from=ctx.stop_at + HOUR + AVAILABILITY_DELAY,
+        )
+        ctx.log.warning("%s", ctx.not_available)
+    ctx.finished = True

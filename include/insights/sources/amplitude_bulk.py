@@ -12,7 +12,8 @@ while one streaming pass per entry does what the line path would have found out:
 - line shape: every entry ends with a newline, no carriage return (the line path strips it), valid
   UTF-8; newlines are counted;
 - records: DuckDB reads the written temp file once and checks, per line, that it is a JSON object
-  with the required keys of the required JSON types, and that it read exactly one record per line
+  whose fields pass the stream's schema (the same rules as the line path: JSON types, timestamp
+  formats, accepted values), and that it read exactly one record per line
   (a blank or whitespace-only line, which the line path drops, makes the counts differ).
 
 Anything unusual (any failing record, a DuckDB error, a construct DuckDB's parser accepts but
@@ -32,12 +33,20 @@ import tempfile
 import threading
 import zipfile
 import zlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from insights.landing import AtomicFile, HashingWriter, LandedFile, LandingStats, RawZone, remove_file
+from insights.landing import (
+    AtomicFile,
+    HashingWriter,
+    LandedFile,
+    LandingStats,
+    RawZone,
+    is_storage_error,
+    remove_file,
+)
+from insights.sources.schema import StreamSchema, duckdb_json_path
 
 CHUNK = 1 << 20
 OUTPUT_CHUNK = 8 << 20  # decompressed bytes per step
@@ -49,7 +58,6 @@ _FTEXT, _FHCRC, _FEXTRA, _FNAME, _FCOMMENT = 1, 2, 4, 8, 16
 # Constructs DuckDB's JSON reader (yyjson, lenient flags) accepts and Python's json.loads refuses:
 # trailing commas and nan/inf literals in any case. A match inside a string is a harmless false alarm.
 _LENIENT_JSON = r",[ \t]*[\]}]|[:,\[][ \t]*-?(?i:nan|inf|infinity)[ \t]*[,\]}]"
-_JSON_TYPES: dict[type, str] = {str: "VARCHAR", type(None): "NULL"}
 
 
 class UnreadableEntry(Exception):
@@ -193,31 +201,26 @@ def copy_gzip_entry(raw: IO[bytes], out: Any | None, shape: _Shape, lines: IO[by
 
 
 class RecordCheck:
-    """DuckDB check of a (plain) JSON-lines file: one JSON object per line, required keys typed right.
+    """DuckDB check of a (plain) JSON-lines file: one JSON object per line, every field of the stream's
+    schema (insights.sources.schema) valid: the line path's validation, expressed in SQL.
 
     It reads the decompressed lines, not the gzip file: DuckDB inflates a gzip file on one thread,
     which cost as much as the check itself. Safe to call from several threads (one connection each).
     """
 
-    def __init__(self, required: Mapping[str, tuple[type, ...]]) -> None:
+    def __init__(self, schema: StreamSchema) -> None:
         self._local = threading.local()
         self._connections: list[Any] = []
         self._lock = threading.Lock()
-        conditions = ["r.types[1] = 'OBJECT'"]
-        paths = ["'$'"]
+        type_paths, text_paths, valid = schema.duckdb_conditions("r.types", "r.texts")
+        types = ", ".join(f"'{duckdb_json_path(p)}'" for p in type_paths)
+        texts = ", ".join(f"'{duckdb_json_path(p)}'" for p in text_paths) or "'$'"
         self.usable = True
-        for index, (key, allowed) in enumerate(required.items(), start=2):
-            names = [_JSON_TYPES.get(t) for t in allowed]
-            if None in names or any(c in key for c in "\"'\\"):
-                self.usable = False  # a type or key this check cannot express: always the line path
-                break
-            paths.append(f"'$.\"{key}\"'")
-            conditions.append(f"r.types[{index}] in ({', '.join(repr(n) for n in names)})")
         self.sql = (
             "select count(*) as records, count(*) filter (where not coalesce("
-            + " and ".join(conditions)
-            + f", false) or regexp_matches(r.line, '{_LENIENT_JSON}')) as failing "
-            f"from (select json_type(o.json, [{', '.join(paths)}]) as types, o.json::varchar as line "
+            f"r.is_object and {valid}, false) or regexp_matches(r.line, '{_LENIENT_JSON}')) as failing "
+            f"from (select json_type(o.json) = 'OBJECT' as is_object, json_type(o.json, [{types}]) as types, "
+            f"json_extract_string(o.json, [{texts}]) as texts, o.json::varchar as line "
             "from read_json_objects(?, format = 'newline_delimited', compression = 'none') as o) as r"
         )
 
@@ -304,6 +307,8 @@ def prepare_hour(
                     with archive.open(info) as raw:
                         copy_gzip_entry(raw, hashing if shape.clean else None, shape, lines)
                 except (EOFError, OSError, zlib.error, zipfile.BadZipFile) as exc:
+                    if is_storage_error(exc):
+                        raise  # writing failed (disk full), the entry is fine: no re-download
                     if final:
                         target.discard()
                         return None

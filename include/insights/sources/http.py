@@ -8,15 +8,18 @@ Credentials never reach a log line or an error message.
 
 from __future__ import annotations
 
+import email.utils
+import json
 import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ReadTimeoutError
 from urllib3.util import Retry
 
 from insights import __version__
@@ -56,27 +59,40 @@ class SourceHTTPError(SourceError):
         self.status = status
 
 
+# Read timeouts sized for these APIs: Zendesk and Typeform answer a page in about a second; an
+# Amplitude export builds its archive before the first byte (tens of seconds for a large window).
+DEFAULT_READ_TIMEOUTS = {"amplitude": 90.0, "zendesk": 30.0, "typeform": 30.0}
+
+
 @dataclass(frozen=True)
 class HttpPolicy:
     """Timeouts and retry budget of one session.
 
     ``max_total_wait`` caps the sum of all waits (backoff sleeps and ``Retry-After``) spent on one
     request, so a source that keeps answering 429/5xx fails the task instead of hanging it.
+    ``read_retries`` bounds the attempts on a source that accepts the connection and then says
+    nothing: such a request costs at most (read_retries + 1) x read_timeout, not minutes per try.
     """
 
-    connect_timeout: float = 10.0
-    read_timeout: float = 300.0  # an Amplitude export can take minutes before its first byte
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
     max_retries: int = 8
+    read_retries: int = 2
     backoff_factor: float = 1.0
     backoff_max: float = 60.0
     max_total_wait: float = 900.0
 
+    @property
+    def hanging_source_seconds(self) -> float:
+        """How long one request to a source that never answers can hold a task (waits excluded)."""
+        return (min(self.read_retries, self.max_retries) + 1) * (self.connect_timeout + self.read_timeout)
+
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> HttpPolicy:
-        """Defaults, overridable with INSIGHTS_HTTP_{CONNECT_TIMEOUT,READ_TIMEOUT,MAX_RETRIES,
-        BACKOFF_FACTOR,MAX_WAIT} (seconds)."""
+    def from_env(cls, environ: Mapping[str, str] | None = None, source: str | None = None) -> HttpPolicy:
+        """Defaults (the read timeout of ``source``), overridable with INSIGHTS_HTTP_{CONNECT_TIMEOUT,
+        READ_TIMEOUT,MAX_RETRIES,READ_RETRIES,BACKOFF_FACTOR,MAX_WAIT} (seconds, counts)."""
         env = os.environ if environ is None else environ
-        default = cls()
+        default = cls(read_timeout=DEFAULT_READ_TIMEOUTS.get(source or "", cls.read_timeout))
 
         def number(name: str, fallback: float) -> float:
             raw = (env.get(name) or "").strip()
@@ -94,6 +110,7 @@ class HttpPolicy:
             connect_timeout=number("INSIGHTS_HTTP_CONNECT_TIMEOUT", default.connect_timeout),
             read_timeout=number("INSIGHTS_HTTP_READ_TIMEOUT", default.read_timeout),
             max_retries=int(number("INSIGHTS_HTTP_MAX_RETRIES", default.max_retries)),
+            read_retries=int(number("INSIGHTS_HTTP_READ_RETRIES", default.read_retries)),
             backoff_factor=number("INSIGHTS_HTTP_BACKOFF_FACTOR", default.backoff_factor),
             backoff_max=default.backoff_max,
             max_total_wait=number("INSIGHTS_HTTP_MAX_WAIT", default.max_total_wait),
@@ -194,11 +211,63 @@ class SourceSession(requests.Session):
             raise SourceHTTPError(f"{self.source}: GET {url} failed after retries: {exc}") from exc
         except requests.exceptions.ConnectionError as exc:
             self.attempts += 1
+            reason = _innermost(exc)
+            tries = min(self.policy.read_retries, self.policy.max_retries) + 1
+            if isinstance(reason, ReadTimeoutError):
+                raise SourceHTTPError(
+                    f"{self.source}: GET {url}: no answer within the {self.policy.read_timeout:g} s read timeout, "
+                    f"{tries} attempts (INSIGHTS_HTTP_READ_TIMEOUT, INSIGHTS_HTTP_READ_RETRIES)"
+                ) from exc
+            if isinstance(reason, ConnectTimeoutError):
+                raise SourceHTTPError(
+                    f"{self.source}: cannot reach GET {url}: no connection within the "
+                    f"{self.policy.connect_timeout:g} s connect timeout (INSIGHTS_HTTP_CONNECT_TIMEOUT)"
+                ) from exc
             raise SourceHTTPError(f"{self.source}: cannot reach GET {url}: {_reason(exc)}") from exc
         retries = getattr(response.raw, "retries", None)
         self.attempts += 1 + (len(retries.history) if retries is not None else 0)
         self.waited_seconds += getattr(retries, "waited", 0.0) if retries is not None else 0.0
         return response
+
+
+def _innermost(exc: BaseException) -> BaseException | None:
+    for arg in getattr(exc, "args", ()):
+        inner = getattr(arg, "reason", None)
+        if inner is not None:
+            return inner
+    return None
+
+
+def server_time(response: requests.Response) -> datetime:
+    """The vendor's clock at the answer: its ``Date`` header, else (missing or malformed) the local clock.
+
+    Availability is judged on it: what the vendor serves depends on its clock, not on ours.
+    """
+    value = response.headers.get("Date")
+    if value:
+        try:
+            moment = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            moment = None
+        if moment is not None:
+            return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    return datetime.now(UTC)
+
+
+def response_json(response: requests.Response, source: str) -> Any:
+    """The body as JSON. Bytes that are not UTF-8 do not fail the page: they are decoded with
+    ``surrogateescape``, so the record holding them is quarantined at landing (naming its line and
+    field) and the others land."""
+    body = response.content
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError:
+        try:
+            return json.loads(body.decode("utf-8", errors="surrogateescape"))
+        except ValueError as exc:
+            raise SourceHTTPError(f"{source}: GET {response.url} did not return JSON: {exc}") from exc
+    except ValueError as exc:
+        raise SourceHTTPError(f"{source}: GET {response.url} did not return JSON: {exc}") from exc
 
 
 def _reason(exc: BaseException) -> str:
@@ -214,14 +283,14 @@ def make_session(source: str, credentials: Mapping[str, str], policy: HttpPolicy
     """A session for ``source`` with its auth scheme, User-Agent, timeouts and retry adapter."""
     if source not in RETRY_STATUSES:
         raise ValueError(f"unknown source {source!r}")
-    policy = policy or HttpPolicy.from_env()
+    policy = policy or HttpPolicy.from_env(source=source)
     session = SourceSession(source, policy)
     session.headers["User-Agent"] = USER_AGENT
     session.auth = _auth(source, credentials)
     retry = BudgetedRetry(
         total=policy.max_retries,
         connect=policy.max_retries,
-        read=policy.max_retries,
+        read=min(policy.read_retries, policy.max_retries),
         status=policy.max_retries,
         other=0,
         allowed_methods=frozenset({"GET"}),

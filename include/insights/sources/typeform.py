@@ -10,44 +10,104 @@
 
 The state records the form list, the form being paged, its ``before`` token and next part
 number after every page, so a killed run resumes at the page it was on.
+
+Validation: the response schema (dbt sources YAML, ``insights.sources.schema``), ``response_id`` or
+``token``, answer values the warehouse casts (a number answer is a number, a boolean a boolean),
+and an answer to an NPS question of the form (its definition says which) is an integer 0..10: a
+response breaking one of them is quarantined, naming the answer (``answers[2].number``).
+
+Availability: Typeform serves a response about 30 minutes after ``submitted_at``. What is there
+lands (the 30-minute lookback of the next interval picks up the rest, the warehouse deduplicates);
+the run covers [a - 30 min, min(b, server time - 30 min)), judged on the ``Date`` of its first page.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from insights.landing import RecordFileWriter, check_required, dt_dir, utc_iso
-from insights.sources.context import RunContext
-from insights.sources.http import SourceHTTPError, raise_for_status
+from insights.landing import RecordFileWriter, dt_dir, utc_iso
+from insights.sources.context import PendingManifest, RunContext
+from insights.sources.http import SourceHTTPError, raise_for_status, response_json
+from insights.sources.schema import stream_schema
 
 FORMS_PATH = "/forms"
 FORMS_PAGE_SIZE = 200
 PAGE_SIZE = 1000
-LOOKBACK = timedelta(minutes=30)
+# How long after submitted_at Typeform serves a response (declared once, here); the lookback of
+# an interval is the same span: it re-asks what the previous interval could not see yet.
+AVAILABILITY_DELAY = timedelta(minutes=30)
+LOOKBACK = AVAILABILITY_DELAY
 FORM_ID = re.compile(r"^[A-Za-z0-9_-]+$")
-
-FORM_REQUIRED: dict[str, tuple[type, ...]] = {"id": (str,)}
+NPS_SCALE = range(0, 11)  # metrics.md: an NPS answer is 0..10
 
 
 def validate_form(record: Any) -> tuple[str, str] | None:
-    return check_required(record, FORM_REQUIRED)
+    return stream_schema("typeform", "forms").validate(record)
+
+
+def nps_field_ids(definition: Any) -> list[str]:
+    """Ids of the form's NPS questions, groups included (the definition is what identifies them)."""
+
+    def walk(fields: Any) -> Iterator[dict[str, Any]]:
+        for item in fields if isinstance(fields, list) else []:
+            if isinstance(item, dict):
+                yield item
+                properties = item.get("properties")
+                yield from walk(properties.get("fields") if isinstance(properties, dict) else None)
+
+    fields = definition.get("fields") if isinstance(definition, dict) else None
+    return [f["id"] for f in walk(fields) if f.get("type") == "nps" and isinstance(f.get("id"), str)]
+
+
+def _check_answers(answers: Any, nps_ids: frozenset[str]) -> tuple[str, str] | None:
+    """Answer values the warehouse casts, and NPS answers on the 0..10 scale."""
+    for index, answer in enumerate(answers if isinstance(answers, list) else []):
+        if not isinstance(answer, dict):
+            return (f"answer {index} is not an object", f"answers[{index}]")
+        field_info = answer.get("field") if isinstance(answer.get("field"), dict) else {}
+        number = answer.get("number")
+        if "number" in answer and (isinstance(number, bool) or not isinstance(number, (int, float))
+                                   or not math.isfinite(number)):
+            return (f"answer {index}: 'number' is {number!r}, expected a number", f"answers[{index}].number")
+        if "boolean" in answer and not isinstance(answer["boolean"], bool):
+            return (f"answer {index}: 'boolean' is {answer['boolean']!r}, expected true or false",
+                    f"answers[{index}].boolean")
+        is_nps = field_info.get("id") in nps_ids or field_info.get("type") == "nps"
+        if is_nps and (not isinstance(number, int) or isinstance(number, bool) or number not in NPS_SCALE):
+            return (
+                f"NPS answer {number!r} (question {field_info.get('id')!r}) is outside the 0..10 scale",
+                f"answers[{index}].number",
+            )
+    return None
+
+
+def response_validator(nps_ids: list[str] | None = None) -> Callable[[Any], tuple[str, str] | None]:
+    """The validator of one form's responses (its NPS questions: ``nps_ids``)."""
+    schema = stream_schema("typeform", "responses")
+    nps = frozenset(nps_ids or ())
+
+    def validate(record: Any) -> tuple[str, str] | None:
+        if not isinstance(record, dict):
+            return schema.validate(record)
+        if not any(isinstance(record.get(k), str) and record.get(k) for k in ("response_id", "token")):
+            present = next((k for k in ("response_id", "token") if k in record), None)
+            if present is None:
+                return ("missing required key 'response_id' (or 'token')", "response_id")
+            return (f"required key {present!r} is {record[present]!r}, expected a non-empty string", present)
+        return schema.validate(record) or _check_answers(record.get("answers"), nps)
+
+    return validate
 
 
 def validate_response(record: Any) -> tuple[str, str] | None:
-    """A response needs ``response_id`` or, failing that, ``token`` (the same value in the API)."""
-    if not isinstance(record, dict):
-        return check_required(record, {})
-    for key in ("response_id", "token"):
-        value = record.get(key)
-        if isinstance(value, str) and value:
-            return None
-    present = next((k for k in ("response_id", "token") if k in record), None)
-    if present is None:
-        return ("missing required key 'response_id' (or 'token')", "response_id")
-    return (f"required key {present!r} is {record[present]!r}, expected a non-empty string", present)
+    """A response needs ``response_id`` or, failing that, ``token`` (the same value in the API), and
+    must pass the response schema; NPS answers are checked per form (``response_validator``)."""
+    return response_validator()(record)
 
 
 def response_token(record: dict[str, Any]) -> str | None:
@@ -72,13 +132,11 @@ class FormGone(Exception):
 
 def _get_json(ctx: RunContext, path: str, params: dict[str, Any] | None = None) -> Any:
     response = ctx.session.get(ctx.url(path), params=params)
+    ctx.served_at(response)  # the vendor's clock: the earliest answer bounds what the run covered
     if response.status_code == 404 and path.startswith(f"{FORMS_PATH}/"):
         raise FormGone(path)
     raise_for_status(response, "typeform")
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise SourceHTTPError(f"typeform: GET {response.url} did not return JSON: {exc}") from exc
+    return response_json(response, "typeform")
 
 
 def list_forms(ctx: RunContext) -> list[str]:
@@ -102,9 +160,11 @@ def list_forms(ctx: RunContext) -> list[str]:
         page += 1
 
 
-def land_definitions(ctx: RunContext, form_ids: list[str]) -> None:
+def land_definitions(ctx: RunContext, form_ids: list[str]) -> dict[str, list[str]]:
+    """Land each form's definition; returns each form's NPS question ids."""
     partition = forms_partition(ctx)
     ctx.zone.open_partition(partition)
+    nps: dict[str, list[str]] = {}
     for form_id in form_ids:
         path = f"{FORMS_PATH}/{form_id}"
         try:
@@ -112,17 +172,12 @@ def land_definitions(ctx: RunContext, form_ids: list[str]) -> None:
         except FormGone:
             ctx.log.warning("typeform: form %s was listed but is gone (404): no definition landed", form_id)
             continue
+        nps[form_id] = nps_field_ids(definition)
         with RecordFileWriter(ctx.zone, partition / f"form_id={form_id}.jsonl.gz", validate_form, ctx.stats) as w:
             w.add_record(definition, f"GET {path}", 1)
             w.commit()
         ctx.progress(f"form definition {form_id}", w.rows, len(w.quarantined))
-    ctx.zone.write_manifest(
-        partition,
-        source="typeform",
-        stream="forms",
-        interval=(ctx.start, ctx.end),
-        extra={"form_ids": form_ids},
-    )
+    return nps
 
 
 def _part_number(path: Path) -> int | None:
@@ -134,10 +189,11 @@ def _part_number(path: Path) -> int | None:
 def land_responses(ctx: RunContext, form_id: str, progress: dict[str, Any]) -> None:
     """Page one form's responses of the interval into its partition, saving state after each page."""
     partition = responses_partition(ctx, form_id)
+    validate = response_validator((progress.get("nps_fields") or {}).get(form_id))
     if not progress["form_started"]:
         ctx.zone.clear_partition(partition)
         progress["form_started"] = True
-        ctx.state.save()
+        ctx.save_progress()
     else:
         # Resuming this form: parts at or past the resume point come back with their page.
         ctx.zone.open_partition(partition)
@@ -165,7 +221,7 @@ def land_responses(ctx: RunContext, form_id: str, progress: dict[str, Any]) -> N
             break
         source_file = f"GET {path}?before={progress['before'] or ''}"
         target = partition / f"part-{progress['next_part']:05d}.jsonl.gz"
-        with RecordFileWriter(ctx.zone, target, validate_response, ctx.stats) as writer:
+        with RecordFileWriter(ctx.zone, target, validate, ctx.stats) as writer:
             for line, item in enumerate(items, start=1):
                 writer.add_record(item, source_file, line)
             landed = writer.commit()
@@ -179,16 +235,9 @@ def land_responses(ctx: RunContext, form_id: str, progress: dict[str, Any]) -> N
             progress["next_part"] += 1
         progress["before"] = token
         progress["pages"] += 1
-        ctx.state.save()
+        ctx.save_progress()
         ctx.progress(f"form {form_id} page {progress['pages']}", writer.rows, len(writer.quarantined))
-    ctx.zone.write_manifest(
-        partition,
-        source="typeform",
-        stream="responses",
-        interval=(ctx.start, ctx.end),
-        cursor=progress["before"],
-        extra={"form_id": form_id, "since": since, "until": until},
-    )
+    progress.setdefault("cursors", {})[form_id] = progress["before"]
 
 
 def _clear_all_response_partitions(ctx: RunContext) -> None:
@@ -206,27 +255,44 @@ def extract(ctx: RunContext) -> None:
             ctx.end,
             forms=None,
             definitions_done=False,
+            nps_fields={},
             form_index=0,
             form_started=False,
             before=None,
             next_part=1,
             pages=0,
+            cursors={},
         )
         ctx.zone.clear_partition(forms_partition(ctx))
         _clear_all_response_partitions(ctx)
     else:
         ctx.log.info("typeform: resuming %s at form #%d", progress["interval"], progress["form_index"])
+        ctx.resume_stats(progress)
     if progress["forms"] is None:
         progress["forms"] = list_forms(ctx)
-        ctx.state.save()
+        ctx.save_progress()
         ctx.log.info("typeform: %d forms: %s", len(progress["forms"]), ", ".join(progress["forms"]))
     if not progress["definitions_done"]:
-        land_definitions(ctx, progress["forms"])
+        progress["nps_fields"] = land_definitions(ctx, progress["forms"])
         progress["definitions_done"] = True
-        ctx.state.save()
+        ctx.save_progress()
     forms: list[str] = progress["forms"]
     while progress["form_index"] < len(forms):
         land_responses(ctx, forms[progress["form_index"]], progress)
         progress.update(form_index=progress["form_index"] + 1, form_started=False, before=None, next_part=1)
-        ctx.state.save()
-    ctx.state.finish(ctx.start, ctx.end, forms=forms, pages=progress["pages"])
+        ctx.save_progress()
+    interval = (ctx.start, ctx.end)
+    since, until = utc_iso(ctx.start - LOOKBACK), utc_iso(ctx.end)
+    ctx.manifests.append(PendingManifest(forms_partition(ctx), "forms", interval, extra={"form_ids": forms}))
+    for form_id in forms:
+        ctx.manifests.append(
+            PendingManifest(
+                responses_partition(ctx, form_id),
+                "responses",
+                interval,
+                cursor=(progress.get("cursors") or {}).get(form_id),
+                extra={"form_id": form_id, "since": since, "until": until},
+            )
+        )
+    ctx.cover_until_served(ctx.start - LOOKBACK, ctx.earliest_served_at(), AVAILABILITY_DELAY, "responses submitted")
+    ctx.finished = True

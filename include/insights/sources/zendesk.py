@@ -5,33 +5,33 @@ The extraction of interval [a, b) (sources.md section 2, docs/contracts.md) asks
 tickets whose ``generated_timestamp`` is in [a, b) and stops at ``end_of_stream`` or at the first
 ticket generated at or after b. Each page lands as one part file; the state records the cursor
 and the next part number after every page, so a killed run resumes at the page it was on.
+
+Availability: Zendesk serves a ticket version about a minute after its ``generated_timestamp``
+(and refuses a ``start_time`` younger than that with 422). What is there lands; the run covers
+[a, min(b, server time - AVAILABILITY_DELAY)), judged on the ``Date`` of the first page.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from insights.landing import RecordFileWriter, check_required, dt_dir
-from insights.sources.context import RunContext
-from insights.sources.http import SourceHTTPError, raise_for_status
+from insights.landing import RecordFileWriter, dt_dir
+from insights.sources.context import PendingManifest, RunContext, not_served_message
+from insights.sources.http import SourceHTTPError, raise_for_status, response_json
+from insights.sources.schema import stream_schema
 
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
 STREAM = "tickets"
 PER_PAGE = 1000
 TOO_RECENT_STATUSES = frozenset({400, 422})
-
-REQUIRED: dict[str, tuple[type, ...]] = {
-    "id": (int,),
-    "updated_at": (str,),
-    "status": (str,),
-    "created_at": (str,),
-    "generated_timestamp": (int,),  # needed to place the ticket in an interval
-}
-
+# How long after its generated_timestamp Zendesk serves a ticket version (declared once, here).
+AVAILABILITY_DELAY = timedelta(minutes=1)
 
 def validate_ticket(record: Any) -> tuple[str, str] | None:
-    return check_required(record, REQUIRED)
+    """The ticket schema (dbt sources YAML), shared with the staging casts and the raw GX suite."""
+    return stream_schema("zendesk", STREAM).validate(record)
 
 
 def partition_dir(ctx: RunContext) -> Path:
@@ -74,20 +74,20 @@ def _fetch_page(ctx: RunContext, cursor: str | None) -> dict[str, Any] | None:
     else:
         params = {"cursor": cursor}
     response = ctx.session.get(ctx.url(EXPORT_PATH), params=params)
+    ctx.served_at(response)
     if cursor is None and response.status_code in TOO_RECENT_STATUSES:
+        ctx.not_available = not_served_message("zendesk", "tickets generated", ctx.start, AVAILABILITY_DELAY, ctx.end)
         ctx.log.warning(
-            "zendesk: start_time %s refused with HTTP %d (%s): the interval is not available yet; "
-            "nothing landed, the partition stays incomplete and the next run retries it",
+            "zendesk: start_time %s refused with HTTP %d (%s): %s; nothing landed, the partition stays "
+            "incomplete and the next run retries it",
             params["start_time"],
             response.status_code,
             response.text[:200],
+            ctx.not_available,
         )
         return None
     raise_for_status(response, "zendesk")
-    try:
-        body = response.json()
-    except ValueError as exc:
-        raise SourceHTTPError(f"zendesk: GET {response.url} did not return JSON: {exc}") from exc
+    body = response_json(response, "zendesk")
     if not isinstance(body, dict) or not isinstance(body.get("tickets"), list):
         raise SourceHTTPError(f"zendesk: GET {response.url}: response has no 'tickets' list")
     return body
@@ -99,18 +99,39 @@ def extract(ctx: RunContext) -> None:
     progress = ctx.state.in_progress_for(ctx.start, ctx.end)
     resumed = progress is not None
     if progress is None:
-        progress = ctx.state.begin(ctx.start, ctx.end, cursor=None, next_part=1, pages=0)
+        progress = ctx.state.begin(ctx.start, ctx.end, cursor=None, next_part=1, pages=0, fetched=False)
     else:
         ctx.log.info("zendesk: resuming %s at part %d", progress["interval"], progress["next_part"])
-    _prepare_partition(ctx, partition, progress, resumed)
+        ctx.resume_stats(progress)
+    if not progress.get("fetched"):
+        _prepare_partition(ctx, partition, progress, resumed)
+        if not _fetch_interval(ctx, partition, progress, start_ts, end_ts):
+            ctx.complete = False
+            ctx.save_progress()
+            return
+    ctx.manifests.append(
+        PendingManifest(
+            partition,
+            STREAM,
+            (ctx.start, ctx.end),
+            cursor=progress["cursor"],
+            extra={"end_of_stream": progress.get("end_of_stream", False), "pages": progress["pages"]},
+        )
+    )
+    ctx.state.data["cursor"] = progress["cursor"]
+    ctx.cover_until_served(ctx.start, ctx.earliest_served_at(), AVAILABILITY_DELAY, "tickets generated")
+    ctx.finished = True
 
-    end_of_stream = False
+
+def _fetch_interval(
+    ctx: RunContext, partition: Path, progress: dict[str, Any], start_ts: int, end_ts: int
+) -> bool:
+    """Page the interval into part files; False when the source refused it as too recent."""
     while True:
         cursor = progress["cursor"]
         body = _fetch_page(ctx, cursor)
         if body is None:
-            ctx.complete = False
-            return
+            return False
         source_file = f"GET {EXPORT_PATH}?" + ("start_time=" + str(start_ts) if cursor is None else "cursor=" + cursor)
         path = partition / part_name(progress["next_part"])
         reached_end = False
@@ -133,20 +154,12 @@ def extract(ctx: RunContext) -> None:
         end_of_stream = bool(body.get("end_of_stream"))
         progress["cursor"] = next_cursor
         progress["pages"] += 1
-        ctx.state.save()
+        progress["end_of_stream"] = end_of_stream
+        done = reached_end or end_of_stream or not body["tickets"] or not next_cursor
+        progress["fetched"] = done
+        ctx.save_progress()
         ctx.progress(
             f"page {progress['pages']} ({path.name if landed else 'no file'})", writer.rows, len(writer.quarantined)
         )
-        if reached_end or end_of_stream or not body["tickets"] or not next_cursor:
-            break
-
-    ctx.zone.write_manifest(
-        partition,
-        source="zendesk",
-        stream=STREAM,
-        interval=(ctx.start, ctx.end),
-        cursor=progress["cursor"],
-        extra={"end_of_stream": end_of_stream, "pages": progress["pages"]},
-    )
-    ctx.state.data["cursor"] = progress["cursor"]
-    ctx.state.finish(ctx.start, ctx.end, cursor=progress["cursor"], pages=progress["pages"])
+        if done:
+            return True

@@ -2,7 +2,15 @@
 -- int_events__deduplicated). Timestamps are UTC without a zone, as the export writes them
 -- (`2026-01-05 13:45:12.123456`). An empty $insert_id or user_id means absent.
 -- The scalar fields are read in one pass over each document (json_texts): parsing the payload
--- once per field was most of the nightly cost of the events pipeline.
+-- once per field was most of the nightly cost of the events pipeline. Fields, paths and types come
+-- from the record schema in _amplitude__sources.yml (record_schema.sql); a value that does not
+-- cast is null here, never a failed build (landing quarantines such records anyway).
+{%- set text_fields = [
+    'uuid', 'insert_id', 'event_type', 'user_id', 'device_id', 'event_time', 'client_event_time',
+    'server_upload_time', 'server_received_time', 'session_id', 'amplitude_id', 'app_id', 'platform',
+    'os_name', 'country', 'user_email',
+] %}
+{%- set blank_is_absent = ['insert_id', 'user_id'] %}
 with source_rows as (
     select
         payload as payload,
@@ -16,13 +24,9 @@ with source_rows as (
 
 parsed as (
     select
-        {{ json_texts('source_rows.payload', [
-            ['uuid'], ['$insert_id'], ['event_type'], ['user_id'], ['device_id'], ['event_time'],
-            ['client_event_time'], ['server_upload_time'], ['server_received_time'], ['session_id'],
-            ['amplitude_id'], ['app'], ['platform'], ['os_name'], ['country'], ['user_properties', 'email'],
-        ]) }} as texts,
-        {{ json_value('source_rows.payload', ['event_properties']) }} as event_properties,
-        {{ json_value('source_rows.payload', ['user_properties']) }} as user_properties,
+        {{ json_texts('source_rows.payload', record_paths('amplitude', 'events', text_fields)) }} as texts,
+        {{ typed_field('amplitude', 'events', 'event_properties', 'source_rows.payload') }} as event_properties,
+        {{ typed_field('amplitude', 'events', 'user_properties', 'source_rows.payload') }} as user_properties,
         source_rows.upload_dt,
         source_rows.upload_hour,
         source_rows.source_file,
@@ -32,24 +36,12 @@ parsed as (
 )
 
 select
-    parsed.texts[1] as event_uuid,
-    nullif(parsed.texts[2], '') as insert_id,
-    parsed.texts[3] as event_type,
-    nullif(parsed.texts[4], '') as user_id,
-    parsed.texts[5] as device_id,
-    cast(parsed.texts[6] as timestamp) as event_time,
-    cast(parsed.texts[7] as timestamp) as client_event_time,
-    cast(parsed.texts[8] as timestamp) as server_upload_time,
-    cast(parsed.texts[9] as timestamp) as server_received_time,
-    cast(parsed.texts[10] as bigint) as session_id,
-    cast(parsed.texts[11] as bigint) as amplitude_id,
-    parsed.texts[12] as app_id,
-    parsed.texts[13] as platform,
-    parsed.texts[14] as os_name,
-    parsed.texts[15] as country,
+    {%- for name in text_fields %}
+    {%- set typed = typed_text('amplitude', 'events', name, 'parsed.texts[' ~ loop.index ~ ']') %}
+    {{ 'nullif(' ~ typed ~ ", '')" if name in blank_is_absent else typed }} as {{ record_field('amplitude', 'events', name).get('column', name) }},
+    {%- endfor %}
     parsed.event_properties,
     parsed.user_properties,
-    parsed.texts[16] as user_email,
     -- Only a JSON boolean is a test flag: the string "true" is not (metrics.md section 2.2).
     case
         when {{ json_type('parsed.user_properties', ['is_test']) }} = 'boolean'

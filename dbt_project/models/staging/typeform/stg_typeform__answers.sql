@@ -1,6 +1,7 @@
 -- One row per answer of each (deduplicated) response, in answer order. An answer is
 -- {"field": {"id", "type", "ref"}, "type": T, T: value}; its value is typed into the column
--- that fits T (unanswered questions have no row: Typeform omits them).
+-- that fits T (unanswered questions have no row: Typeform omits them). Casts are defensive
+-- (field_cast): a value that does not cast is null, never a failed build.
 with answer_rows as (
     select
         responses.form_id as form_id,
@@ -44,10 +45,10 @@ select
         )
     end as value_text,
     case when answer_type = 'number' then
-        cast({{ json_text('answer', ['number']) }} as double precision)
+        {{ field_cast(json_text('answer', ['number']), {'name': 'number', 'type': 'number'}) }}
     end as value_number,
     case when answer_type = 'boolean' then
-        cast({{ json_text('answer', ['boolean']) }} as boolean)
+        {{ field_cast(json_text('answer', ['boolean']), {'name': 'boolean', 'type': 'boolean'}) }}
     end as value_boolean,
     case answer_type
         when 'choices' then {{ json_value('answer', ['choices']) }}

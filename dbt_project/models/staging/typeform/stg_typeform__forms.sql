@@ -1,13 +1,13 @@
 -- Latest definition of each Typeform form (definitions are re-fetched with each extraction;
 -- the most recent fetch describes the form as it is now). Its questions, one row each, are
--- in stg_typeform__form_fields.
+-- in stg_typeform__form_fields. Fields come from the record schema in _typeform__sources.yml.
 with ranked as (
     select
         form_id as form_id,
-        {{ json_text('payload', ['title']) }} as title,
-        {{ json_text('payload', ['type']) }} as form_type,
-        {{ json_value('payload', ['hidden']) }} as hidden_fields,
-        {{ json_value('payload', ['fields']) }} as fields,
+        {{ typed_field('typeform', 'forms', 'title') }} as title,
+        {{ typed_field('typeform', 'forms', 'form_type') }} as form_type,
+        {{ typed_field('typeform', 'forms', 'hidden_fields') }} as hidden_fields,
+        {{ typed_field('typeform', 'forms', 'fields') }} as fields,
         dt as source_dt,
         row_number() over (
             partition by form_id

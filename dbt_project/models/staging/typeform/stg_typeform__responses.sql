@@ -1,22 +1,24 @@
 -- One row per Typeform response. Extraction intervals overlap (30-minute lookback), so a
 -- response can be landed several times: deduplicate on response_id (unique per form; older
 -- items carry it as `token`). The copy kept is the completed one if any (a partial response
--- that was later submitted keeps its id), else the most recently extracted.
+-- that was later submitted keeps its id), else the most recently extracted. Fields, paths and
+-- types come from the record schema in _typeform__sources.yml (record_schema.sql).
 with parsed as (
     select
         form_id as form_id,
         coalesce(
-            {{ json_text('payload', ['response_id']) }}, {{ json_text('payload', ['token']) }}
+            {{ typed_field('typeform', 'responses', 'response_id') }},
+            {{ typed_field('typeform', 'responses', 'token') }}
         ) as response_id,
-        {{ json_text('payload', ['response_type']) }} as response_type,
-        {{ voc_utc_timestamp(json_text('payload', ['landed_at'])) }} as landed_at,
-        {{ voc_utc_timestamp(json_text('payload', ['submitted_at'])) }} as submitted_at,
-        {{ json_value('payload', ['hidden']) }} as hidden,
-        nullif(trim({{ json_text('payload', ['hidden', 'user_id']) }}), '') as hidden_user_id,
-        nullif(trim({{ json_text('payload', ['hidden', 'plan']) }}), '') as hidden_plan,
-        cast({{ json_text('payload', ['calculated', 'score']) }} as double precision) as calculated_score,
-        {{ json_value('payload', ['metadata']) }} as metadata,
-        {{ json_value('payload', ['answers']) }} as answers,
+        {{ typed_field('typeform', 'responses', 'response_type') }} as response_type,
+        {{ typed_field('typeform', 'responses', 'landed_at') }} as landed_at,
+        {{ typed_field('typeform', 'responses', 'submitted_at') }} as submitted_at,
+        {{ typed_field('typeform', 'responses', 'hidden') }} as hidden,
+        nullif(trim({{ typed_field('typeform', 'responses', 'hidden_user_id') }}), '') as hidden_user_id,
+        nullif(trim({{ typed_field('typeform', 'responses', 'hidden_plan') }}), '') as hidden_plan,
+        {{ typed_field('typeform', 'responses', 'calculated_score') }} as calculated_score,
+        {{ typed_field('typeform', 'responses', 'metadata') }} as metadata,
+        {{ typed_field('typeform', 'responses', 'answers') }} as answers,
         dt as source_dt,
         _loaded_at as source_loaded_at,
         _file as source_file,
