@@ -58,8 +58,8 @@ def test_bounds_grain_and_components(publication_only: Path) -> None:
     assert window == days[2:4]
     with pytest.raises(QueryError, match=r"published per day .* group by metric_time__day"):
         run_query(settings, ["dau"], ["metric_time__week"])
-    with pytest.raises(QueryError, match=r"day_7_observable_users is not a published column: .*day_7_retention"):
-        run_query(settings, ["day_7_observable_users"], ["metric_time__day"])
+    with pytest.raises(QueryError, match=r"day_7_complete_users is not a published column: .*day_7_retention"):
+        run_query(settings, ["day_7_complete_users"], ["metric_time__day"])
     with pytest.raises(QueryError, match=r"unknown metric\(s\) no_such_metric"):
         run_query(settings, ["no_such_metric"], ["metric_time__day"])
     with pytest.raises(QueryError, match=r"different marts"):
