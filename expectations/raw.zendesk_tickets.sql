@@ -56,7 +56,7 @@ rules as (
         coalesce(records.types[26] <> 'NULL' and not (records.types[26] in ('BIGINT', 'UBIGINT', 'DOUBLE')), false) as first_resolution_time_business_minutes_type,
         coalesce(records.types[27] <> 'NULL' and not (records.types[27] in ('BIGINT', 'UBIGINT', 'DOUBLE')), false) as full_resolution_time_calendar_minutes_type,
         coalesce(records.types[28] <> 'NULL' and not (records.types[28] in ('BIGINT', 'UBIGINT', 'DOUBLE')), false) as full_resolution_time_business_minutes_type,
-        cast(to_timestamp(try_cast(records.texts[10] as bigint)) at time zone 'UTC' as date) <> records.dt as in_extraction_interval
+        cast(to_timestamp(try_cast(records.texts[10] as bigint)) at time zone 'UTC' as date) < records.dt as in_extraction_interval
     from records
 )
 

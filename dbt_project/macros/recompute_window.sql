@@ -15,13 +15,20 @@
     incomplete day keeps following its data until it is complete. Only the newest days are ever
     incomplete (completeness is monotone), so this adds little work.
 
+  - given `changed_days` (a select of one date column named changed_day) and `changed_reach` (N):
+    every day whose last N + 1 days include a changed day. The engagement marts pass the days whose
+    user-days the last run of int_user_event_days rewrote (a device identified late re-attributes
+    its older anonymous days to its owner) with the reach of their widest window (27 for MAU): a day
+    whose inputs changed is recomputed even when it is older than the lookback window.
+
   `day` is the candidate day expression, `last_loaded_day` / `first_loaded_day` scalar SQL
   expressions of the loaded range, `existing_days` a relation and column holding the days
   already built (e.g. `this` and 'date_day'); `row_key` maps a candidate day to that column
   (default: the day itself; e.g. the Monday of its week).
 -#}
 {% macro recompute_day_filter(
-    day, first_loaded_day, last_loaded_day, existing_relation, existing_column, is_complete_now=none, row_key=none
+    day, first_loaded_day, last_loaded_day, existing_relation, existing_column, is_complete_now=none, row_key=none,
+    changed_days=none, changed_reach=0
 ) -%}
     {%- set lookback = var('late_event_lookback_days', 3) | int -%}
     {%- if lookback < 1 -%}
@@ -41,6 +48,13 @@
             select stored.{{ existing_column }}
             from {{ existing_relation }} as stored
             where not stored.is_complete
+        )
+        {%- endif %}
+        {%- if changed_days is not none %}
+        or exists (
+            select 1
+            from ({{ changed_days }}) as changed
+            where changed.changed_day between {{ day }} - {{ changed_reach }} and {{ day }}
         )
         {%- endif %}
         {%- set backfill = backfill_range() %}

@@ -27,3 +27,14 @@
     where events.user_id is null
         and devices.owner_loaded_at > (select watermark.loaded_at from watermark)
 {%- endmacro %}
+
+
+{#-
+  The activity days that the last run of int_user_event_days wrote (a select of one column,
+  changed_day): every row a run writes carries that run's loaded_at, the model's maximum.
+-#}
+{% macro user_event_days_written_last() -%}
+    select distinct written.activity_date as changed_day
+    from {{ ref('int_user_event_days') }} as written
+    where written.loaded_at = (select max(latest.loaded_at) from {{ ref('int_user_event_days') }} as latest)
+{%- endmacro %}

@@ -94,10 +94,13 @@ def test_overview_marks_incomplete_periods(published: Published, tmp_path: Path,
     shutil.copy(published.home / "published" / "insights.duckdb", home / "published" / "insights.duckdb")
     monkeypatch.setenv("INSIGHTS_HOME", str(home))
     settings = load_settings()
+    schema = published.access.schema  # the views PMs read: the serving schema of the snapshot
+    with duckdb.connect(str(settings.published_snapshot)) as con:
+        con.execute(f"create or replace view {schema}.metrics_active_users_daily as select * exclude (is_complete) "
+                    "from marts.metrics_active_users_daily")
     unmarked = build_overview(settings).read_text()
     with duckdb.connect(str(settings.published_snapshot)) as con:
-        schema = published.access.schema  # the views PMs read: the serving schema of the snapshot
-        con.execute(f"create or replace view {schema}.metrics_active_users_daily as select *, "
+        con.execute(f"create or replace view {schema}.metrics_active_users_daily as select * exclude (is_complete), "
                     "date_day < (select max(date_day) from marts.metrics_active_users_daily) as is_complete "
                     "from marts.metrics_active_users_daily")
     marked = build_overview(settings).read_text()

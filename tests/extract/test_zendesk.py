@@ -156,3 +156,35 @@ def test_tickets_missing_required_fields_are_quarantined(home: Path, monkeypatch
     assert all(r["source_file"].startswith("GET /api/v2/incremental/tickets/cursor.json?") for r in rows)
     assert result.records_quarantined == 2
     assert sorted(t["id"] for t in landed_json(home / "raw")) == sorted(in_interval - set(targets))
+
+
+def _ticket(ticket_id: int, updated: datetime, status: str) -> dict:
+    version = dict(TICKETS[0], id=ticket_id, status=status, subject=f"frontier {ticket_id}")
+    version["created_at"] = (A + timedelta(hours=20)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    version["updated_at"] = updated.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return version
+
+
+def test_at_the_frontier_a_ticket_updated_after_the_interval_lands_at_its_current_version(home: Path) -> None:
+    """The export serves each ticket at its current version only: created on day A, updated again
+    after B, it is no longer served before B. Stopping at B would leave it out while A counts as
+    complete; at the frontier the run reads to the end of the stream and covers up to the clock."""
+    versions = [_ticket(9001, A + timedelta(hours=20), "new"), _ticket(9001, B + timedelta(hours=1), "solved")]
+    clock = B + timedelta(hours=2)
+    with running(make_world(tickets=versions), now=clock) as sim:
+        result = extract_interval("zendesk", A, B, settings_for(home, sim))
+    assert [(t["id"], t["status"]) for t in landed_json(partition(home, A))] == [(9001, "solved")]
+    assert result.complete
+    watermark = json.loads((home / "raw" / "zendesk" / "_watermark.json").read_text())
+    assert watermark["complete_through"] == "2026-08-04T01:59:00Z"  # the clock less the 1-minute delay
+
+
+def test_an_older_interval_stops_at_its_end(home: Path) -> None:
+    versions = [_ticket(9001, A + timedelta(hours=20), "new"), _ticket(9001, B + timedelta(hours=1), "solved"),
+                _ticket(9002, A + timedelta(hours=21), "open")]
+    with running(make_world(tickets=versions), now=B + timedelta(days=2)) as sim:
+        extract_interval("zendesk", A, B, settings_for(home, sim))
+    # the day after B lands ticket 9001 (its current version); this interval keeps to [A, B)
+    assert [t["id"] for t in landed_json(partition(home, A))] == [9002]
+    watermark = json.loads((home / "raw" / "zendesk" / "_watermark.json").read_text())
+    assert watermark["complete_through"] == "2026-08-04T00:00:00Z"

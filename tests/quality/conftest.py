@@ -80,6 +80,13 @@ def project_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return dbt_paths(make_settings(home, home / "warehouse.duckdb"), "duckdb")[0] / "manifest.json"
 
 
+def install_manifest(settings: Settings, manifest: Path) -> None:
+    """The manifest a build of the project leaves in the home (publication reads the governed models)."""
+    target = dbt_paths(settings, "duckdb")[0]
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(manifest, target / "manifest.json")
+
+
 @pytest.fixture(scope="module")
 def published_home(tmp_path_factory: pytest.TempPathFactory, clean_warehouse: Path, project_manifest: Path) -> Settings:
     """A home whose published snapshot holds the clean build (publication 1: the real gate passed it,
@@ -87,9 +94,7 @@ def published_home(tmp_path_factory: pytest.TempPathFactory, clean_warehouse: Pa
     home = tmp_path_factory.mktemp("home")
     settings = make_settings(home, home / "warehouse.duckdb")
     shutil.copyfile(clean_warehouse, settings.warehouse)
-    target = dbt_paths(settings, "duckdb")[0]
-    target.mkdir(parents=True)
-    shutil.copyfile(project_manifest, target / "manifest.json")
+    install_manifest(settings, project_manifest)
     result = gate_then_publish(settings, config=config_for())
     assert result.passed, result.summary()
     return settings

@@ -201,7 +201,7 @@ CASES: tuple[Case, ...] = (
             ),
         ),
     ),
-    Case(ZD, "in_extraction_interval", (update(ZD, "dt = dt - 1"),)),
+    Case(ZD, "in_extraction_interval", (update(ZD, "dt = dt + 1"),)),
     Case(ZD, "tags_type", (patch(ZD, '{"tags": "area:billing"}'),)),
     Case(ZD, "satisfaction_score_accepted", (patch(ZD, '{"satisfaction_rating": {"score": "great"}}'),)),
     Case(ZD, "metric_set_type", (patch(ZD, '{"metric_set": "none"}'),)),

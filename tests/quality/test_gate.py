@@ -13,7 +13,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from insights.publish import publish
 from insights.quality import DATASET_QUERY, GateFailed, data_docs_dir, gate_report_path, load_suites, run_gate
 from insights.quality.datasets import load_frame, open_candidate
 from insights.quality.docs_index import CACHE_FILE
@@ -23,6 +22,7 @@ from tests.quality.conftest import (
     Candidate,
     config_for,
     gate_then_publish,
+    install_manifest,
     make_settings,
     published_value,
     sha256,
@@ -79,16 +79,18 @@ def test_explicit_backfill_may_rewrite_history(candidate: Candidate) -> None:
 
 @pytest.mark.parametrize("published_complete", [False, True])
 def test_history_rule_protects_only_days_published_complete(
-    tmp_path: Path, clean_warehouse: Path, published_complete: bool
+    tmp_path: Path, clean_warehouse: Path, project_manifest: Path, published_complete: bool
 ) -> None:
     """A stuck source left D-10 onwards incomplete when they were published, with DAU one lower;
     the candidate has them complete and right. Changing them is expected (metrics.md 1.6); had
     they been published complete, it would be history rewritten."""
     settings = make_settings(tmp_path / "home", tmp_path / "candidate.duckdb")
     shutil.copyfile(clean_warehouse, settings.warehouse)
+    install_manifest(settings, project_manifest)
     flags = "" if published_complete else ", is_complete = false"
     execute(settings.warehouse, [f"update {AUD} set dau = dau - 1{flags} where date_day >= {day(10)}"])
-    publish(settings)
+    # the earlier publication: a gate of the history rule alone (skipped: nothing published yet) passed it
+    assert gate_then_publish(settings, config=config_for(HISTORY)).passed
     shutil.copyfile(clean_warehouse, settings.warehouse)
 
     result = run_gate(settings, config=config_for(HISTORY))

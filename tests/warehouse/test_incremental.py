@@ -6,7 +6,16 @@ from datetime import timedelta
 
 import pytest
 
-from .nightly import INTERMEDIATE, MARTS, PLAN_CHANGE, TAMPER_OFFSET, NightlyWarehouse, duckdb_rows
+from .nightly import (
+    INTERMEDIATE,
+    LATE_DEVICE,
+    LATE_USER,
+    MARTS,
+    PLAN_CHANGE,
+    TAMPER_OFFSET,
+    NightlyWarehouse,
+    duckdb_rows,
+)
 from .raw_world import upload_days
 
 pytestmark = pytest.mark.slow
@@ -59,6 +68,22 @@ def test_nightly_runs_recompute_only_recent_days(nightly_warehouse: NightlyWareh
     by_day = {row[0]: row for row in nightly_warehouse.after_nights["metrics_active_users_daily"]}
     by_day_full = {row[0]: row for row in nightly_warehouse.after_full_refresh["metrics_active_users_daily"]}
     assert by_day[first][5] == by_day_full[first][5] < TAMPER_OFFSET
+
+
+def test_a_late_identification_recomputes_its_older_anonymous_day(nightly_warehouse: NightlyWarehouse) -> None:
+    """The device browsing anonymously on day 2 is identified on day 5, beyond the 3-day window of
+    that night: the night rewrites day 2's user-days, and the daily mart follows (the nightly ==
+    full refresh comparison above checks every value; here, that the case really happened)."""
+    second = nightly_warehouse.world.first_day + timedelta(days=1)
+    owners = duckdb_rows(nightly_warehouse.settings,
+                         f"select owner_user_id from intermediate.int_devices where device_id = '{LATE_DEVICE}'")
+    assert owners == [(LATE_USER,)]
+    attributed = duckdb_rows(
+        nightly_warehouse.settings,
+        f"select count(*) from intermediate.int_active_users_daily where user_id = '{LATE_USER}' "
+        f"and date_day = '{second}'",
+    )
+    assert attributed == [(1,)]
 
 
 def test_event_models_only_rewrite_what_changed(nightly_warehouse: NightlyWarehouse) -> None:

@@ -80,11 +80,15 @@ class RunContext:
         value = progress.get("served_at") if isinstance(progress, dict) else None
         return parse_utc(value) if value else None
 
-    def cover_until_served(self, first: datetime, served_at: datetime | None, delay: timedelta, what: str) -> None:
+    def cover_until_served(
+        self, first: datetime, served_at: datetime | None, delay: timedelta, what: str, *, to_end: bool = True
+    ) -> None:
         """Set what the run covered, [first, min(end, served_at - delay)), and say plainly what was
-        not served yet (typeform, zendesk: they land what is there, the watermark stops short)."""
+        not served yet (typeform, zendesk: they land what is there, the watermark stops short).
+        ``to_end=False``: the run read on past its interval to what was served (a cursor read to the end
+        of its stream), so it covered up to served_at - delay, even past the interval's end."""
         served_at = served_at or self.end + delay  # no answer at all: nothing was cut short
-        until = min(self.end, served_at - delay)
+        until = served_at - delay if not to_end else min(self.end, served_at - delay)
         self.covered = (first, until) if until > first else None
         if until < self.end:
             self.complete = False

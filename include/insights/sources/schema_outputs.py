@@ -139,9 +139,10 @@ DATASETS = (
         rules=(
             CustomRule(
                 "in_extraction_interval",
-                "A ticket version sits in the partition of the interval holding its generated_timestamp",
+                "A ticket version is never older than the start of its partition's interval (an extraction at "
+                "the frontier reads on past the interval's end to the end of the stream, never before its start)",
                 "cast(to_timestamp(try_cast({text:generated_timestamp} as bigint)) at time zone 'UTC' as date)"
-                " <> records.dt",
+                " < records.dt",
                 " generated_timestamp={text:generated_timestamp}",
             ),
         ),

@@ -9,6 +9,14 @@ and the next part number after every page, so a killed run resumes at the page i
 Availability: Zendesk serves a ticket version about a minute after its ``generated_timestamp``
 (and refuses a ``start_time`` younger than that with 422). What is there lands; the run covers
 [a, min(b, server time - AVAILABILITY_DELAY)), judged on the ``Date`` of the first page.
+
+The frontier: the export serves each ticket once, at its *current* version. A ticket updated before
+b and again after b is therefore no longer served before b: an interval that stops at b would leave
+it out until the next run, while its day already counts as complete. So when b is less than a day
+before the vendor's clock (a nightly run, a backfill's last days), the run reads on to
+``end_of_stream`` (caught up, as Zendesk documents it) and covers [a, server time - delay): every
+ticket lands at its current version. Older intervals stop at b (bounded, repeatable work); the
+later intervals of the same backfill land what they leave out.
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ PER_PAGE = 1000
 TOO_RECENT_STATUSES = frozenset({400, 422})
 # How long after its generated_timestamp Zendesk serves a ticket version (declared once, here).
 AVAILABILITY_DELAY = timedelta(minutes=1)
+# An interval ending less than this before the vendor's clock is the frontier: read to end_of_stream.
+FRONTIER = timedelta(days=1)
 
 def validate_ticket(record: Any) -> tuple[str, str] | None:
     """The ticket schema (dbt sources YAML), shared with the staging casts and the raw GX suite."""
@@ -119,8 +129,14 @@ def extract(ctx: RunContext) -> None:
         )
     )
     ctx.state.data["cursor"] = progress["cursor"]
-    ctx.cover_until_served(ctx.start, ctx.earliest_served_at(), AVAILABILITY_DELAY, "tickets generated")
+    ctx.cover_until_served(ctx.start, ctx.earliest_served_at(), AVAILABILITY_DELAY, "tickets generated",
+                           to_end=not progress.get("frontier", False))
     ctx.finished = True
+
+
+def _is_frontier(ctx: RunContext) -> bool:
+    served = ctx.earliest_served_at()
+    return served is not None and served - ctx.end < FRONTIER
 
 
 def _fetch_interval(
@@ -132,6 +148,8 @@ def _fetch_interval(
         body = _fetch_page(ctx, cursor)
         if body is None:
             return False
+        if cursor is None:
+            progress["frontier"] = _is_frontier(ctx)
         source_file = f"GET {EXPORT_PATH}?" + ("start_time=" + str(start_ts) if cursor is None else "cursor=" + cursor)
         path = partition / part_name(progress["next_part"])
         reached_end = False
@@ -141,7 +159,7 @@ def _fetch_interval(
                 # ticket is quarantined by the interval it belongs to (once), not by its neighbour.
                 generated = ticket.get("generated_timestamp") if isinstance(ticket, dict) else None
                 if isinstance(generated, int) and not isinstance(generated, bool):
-                    if generated >= end_ts:
+                    if generated >= end_ts and not progress.get("frontier"):
                         reached_end = True  # ordered by generated_timestamp: the rest is later too
                         break
                     if generated < start_ts:

@@ -6,6 +6,7 @@
         on_schema_change='fail',
     )
 }}
+-- depends_on: {{ ref('int_user_event_days') }} (the days its last run wrote are recomputed here)
 -- Daily engagement (metrics.md section 3): one row per day, no gaps, from the first day with a
 -- valid event to the last one or, when later, the last day complete for amplitude (a complete
 -- day without activity is a real zero). Users come from int_active_users_daily only.
@@ -13,7 +14,9 @@
 -- rows of incomplete days are published, flagged false.
 -- Nightly runs recompute the last late_event_lookback_days days, any day not built yet, and every
 -- day stored or now incomplete (a day that became complete gets its final values even beyond the
--- lookback window); a backfill adds [backfill_start, backfill_end]; --full-refresh recomputes all.
+-- lookback window), and every day whose 28-day window holds a day whose user-days the night
+-- rewrote (a device identified late re-attributes older anonymous days to its owner);
+-- a backfill adds [backfill_start, backfill_end]; --full-refresh recomputes all.
 with bounds as (
     select
         loaded_days.first_loaded_day,
@@ -35,7 +38,8 @@ report_days as (
     {% if is_incremental() %}
     where {{ recompute_day_filter(
         'spine.date_day', 'bounds.first_loaded_day', 'bounds.last_loaded_day', this, 'date_day',
-        is_complete_now='completeness.is_amplitude_complete'
+        is_complete_now='completeness.is_amplitude_complete', changed_days=user_event_days_written_last(),
+        changed_reach=27
     ) }}
     {% endif %}
 ),

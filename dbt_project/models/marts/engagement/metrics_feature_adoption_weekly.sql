@@ -6,6 +6,7 @@
         on_schema_change='fail',
     )
 }}
+-- depends_on: {{ ref('int_user_event_days') }} (the days its last run wrote are recomputed here)
 -- Feature adoption per ISO week (Monday start) and tracking-plan feature (metrics.md section
 -- 4): of the distinct active users of the week (int_active_users_daily), those who fired at
 -- least one valid event mapped to the feature in the plan. One row per week of the engagement
@@ -33,7 +34,7 @@ report_days as (
     where {{ recompute_day_filter(
         'spine.date_day', iso_week_start('bounds.first_loaded_day'), 'bounds.last_loaded_day',
         this, 'week_start', is_complete_now='week_end.is_amplitude_complete',
-        row_key=iso_week_start('spine.date_day')
+        row_key=iso_week_start('spine.date_day'), changed_days=user_event_days_written_last()
     ) }}
     {% endif %}
 ),
