@@ -97,8 +97,9 @@ with module.SimulatorServer(world) as sim:
 
 @pytest.mark.parametrize("server_class, traceback_expected", [("quiet", False), ("plain", True)])
 def test_a_client_hanging_up_prints_no_traceback(server_class, traceback_expected):
-    process = subprocess.Popen([sys.executable, "-c", _SERVE, server_class], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", _SERVE, server_class], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     port = int(process.stdout.readline())
     _hang_up_mid_request(port)
     time.sleep(0.5)
