@@ -1,0 +1,104 @@
+"""honcho as the supervisor of the Procfile, in a session of its own so that `down` can stop it all.
+
+honcho starts each process in its own process group and, on SIGTERM, signals each group and waits;
+`stop` sends that SIGTERM, waits for honcho, then kills any group still alive (a process that
+ignored it) by the pids honcho logged when starting them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from insights.stack.config import PROCFILE, StackConfig
+
+# honcho's log line: "05:12:00 system        | simulator.1 started (pid=1234)"
+_STARTED = re.compile(r"\| (\S+?)\.\d+ started \(pid=(\d+)\)")
+GRACE_SECONDS = 30
+
+
+def read_pid(config: StackConfig) -> int | None:
+    """honcho's pid when it is running, else None (a stale pid file is removed)."""
+    try:
+        pid = int(config.pid_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    if _alive(pid):
+        return pid
+    config.pid_file.unlink(missing_ok=True)
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie child of ours counts as gone
+        finished, _ = os.waitpid(pid, os.WNOHANG)
+        return finished == 0
+    except ChildProcessError:
+        return True
+
+
+def start(config: StackConfig, env: dict[str, str]) -> int:
+    """Start honcho on the Procfile in a new session; its output goes to the stack log."""
+    config.run_dir.mkdir(parents=True, exist_ok=True)
+    honcho = Path(sys.executable).with_name("honcho")
+    command = [str(honcho), "start", "-f", str(PROCFILE), "-d", str(PROCFILE.parent), "-t", str(GRACE_SECONDS)]
+    with config.log_file.open("ab") as log:
+        process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+    config.pid_file.write_text(str(process.pid))
+    return process.pid
+
+
+def started_processes(config: StackConfig) -> dict[str, int]:
+    """name -> pid of the processes honcho started in the current log (the last start wins)."""
+    if not config.log_file.is_file():
+        return {}
+    pids: dict[str, int] = {}
+    for line in config.log_file.read_text(errors="replace").splitlines():
+        match = _STARTED.search(line)
+        if match:
+            pids[match.group(1)] = int(match.group(2))
+    return pids
+
+
+def process_group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop(config: StackConfig, grace: float = GRACE_SECONDS + 15) -> list[str]:
+    """Stop honcho and every process group it started; returns what had to be killed."""
+    pid = read_pid(config)
+    groups = started_processes(config)
+    killed: list[str] = []
+    if pid is not None:
+        os.killpg(pid, signal.SIGTERM)  # honcho's own group: honcho terminates each child group in turn
+        deadline = time.monotonic() + grace
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        if _alive(pid):
+            os.killpg(pid, signal.SIGKILL)
+            killed.append("honcho")
+    for name, pgid in groups.items():
+        if process_group_alive(pgid):
+            os.killpg(pgid, signal.SIGKILL)
+            killed.append(name)
+    config.pid_file.unlink(missing_ok=True)
+    return killed
