@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from insights.stack import supervisor
@@ -79,9 +79,7 @@ def up(config: StackConfig, wait_minutes: float) -> int:
         print(f"error: {exc}; see {config.log_file}", file=sys.stderr)
         return 1
     last_night = config.today - timedelta(days=1)
-    for dag_id in EXTRACT_DAGS:
-        outcome = api.create_backfill(dag_id, config.first_day, last_night)
-        print(f"  {dag_id}: nights {config.first_day}..{last_night}: {outcome}")
+    backfill_history(api, config.first_day, last_night)
     print(
         f"""
 Airflow UI   {config.airflow_url}   user {config.user}, password {password}
@@ -98,6 +96,37 @@ ready in {time.monotonic() - started:.0f} s""",
     return wait_for_publication(config, api, last_night, wait_minutes, started)
 
 
+def backfill_history(api: AirflowApi, first_night: date, last_night: date) -> None:
+    """Airflow's own backfill of each extraction DAG over the history (the warehouse build follows
+    through the raw assets); nights the scheduler already ran are skipped."""
+    for dag_id in EXTRACT_DAGS:
+        outcome = api.create_backfill(dag_id, first_night, last_night)
+        print(f"  {dag_id}: nights {first_night}..{last_night}: {outcome}", flush=True)
+
+
+def backfill(config: StackConfig) -> int:
+    """The backfill alone, against a running Airflow (docker compose's airflow-backfill service):
+    INSIGHTS_AIRFLOW_URL, INSIGHTS_AIRFLOW_USER / INSIGHTS_AIRFLOW_PASSWORD; the history is the
+    simulator's (the first day of its /_sim/meta at INSIGHTS_SIMULATOR_META_URL) up to yesterday."""
+    import os
+
+    import requests
+
+    url = os.environ.get("INSIGHTS_AIRFLOW_URL") or config.airflow_url
+    password = os.environ.get("INSIGHTS_AIRFLOW_PASSWORD") or _password(config, config.environment())
+    api = AirflowApi(url, config.user, password)
+    api.wait_healthy(timeout=300)
+    api.wait_for_dags(ALL_DAGS, timeout=300)
+    first_night = config.first_day
+    meta_url = os.environ.get("INSIGHTS_SIMULATOR_META_URL") or f"{config.simulator_url}/_sim/meta"
+    try:
+        first_night = date.fromisoformat(requests.get(meta_url, timeout=30).json()["first_day"])
+    except (requests.RequestException, KeyError, ValueError) as exc:
+        print(f"simulator meta not readable ({exc}); backfilling {config.history_days} days", file=sys.stderr)
+    backfill_history(api, first_night, config.today - timedelta(days=1))
+    return 0
+
+
 def wait_for_publication(config: StackConfig, api: AirflowApi, night, minutes: float, started: float) -> int:
     """Wait until a scheduler-made warehouse_build run succeeded and the snapshot's newest complete day
     is `night` (yesterday)."""
@@ -108,16 +137,13 @@ def wait_for_publication(config: StackConfig, api: AirflowApi, night, minutes: f
         builds = [r for r in api.dag_runs("warehouse_build") if r["run_type"] != "manual"]
         done = [r for r in builds if r["state"] == "success"]
         publication = read_publication(config.home / "published" / "insights.duckdb")
-        line = (
-            f"  {time.monotonic() - started:4.0f} s  warehouse_build runs: {len(done)} succeeded of {len(builds)}; "
-            + (
-                f"publication {publication.version}, newest complete day {publication.newest_complete_day}"
-                if publication
-                else "nothing published yet"
-            )
+        line = f"warehouse_build runs: {len(done)} succeeded of {len(builds)}; " + (
+            f"publication {publication.version}, newest complete day {publication.newest_complete_day}"
+            if publication
+            else "nothing published yet"
         )
         if line != last_line:
-            print(line, flush=True)
+            print(f"  {time.monotonic() - started:4.0f} s  {line}", flush=True)
             last_line = line
         if done and publication and publication.newest_complete_day == night:
             print(
@@ -178,7 +204,7 @@ def status(config: StackConfig) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m insights.stack", description=__doc__)
-    parser.add_argument("command", choices=("up", "down", "status"))
+    parser.add_argument("command", choices=("up", "down", "status", "backfill"))
     parser.add_argument(
         "--wait-minutes",
         type=float,
@@ -191,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         return up(config, args.wait_minutes)
     if args.command == "down":
         return down(config)
+    if args.command == "backfill":
+        return backfill(config)
     return status(config)
 
 

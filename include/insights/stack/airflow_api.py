@@ -26,7 +26,9 @@ class AirflowApi:
     def wait_healthy(self, timeout: float, alive: Any = lambda: True) -> None:
         deadline = time.monotonic() + timeout
         while not self.healthy():
-            if time.monotonic() > deadline or not alive():
+            if not alive():
+                raise TimeoutError("the stack's supervisor exited before Airflow's API answered")
+            if time.monotonic() > deadline:
                 raise TimeoutError(f"Airflow's API at {self.base_url} did not answer within {timeout:.0f} s")
             time.sleep(1)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from insights.settings import REPO_ROOT
+from insights.settings import DEFAULT_SERVING_DSN, REPO_ROOT
 
 DEFAULT_HISTORY_DAYS = 14
 PROCFILE = REPO_ROOT / "Procfile"
@@ -22,6 +22,14 @@ def _int_env(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _metadata_dsn() -> str | None:
+    explicit = os.environ.get("INSIGHTS_STACK_METADATA_DSN", "").strip()
+    if explicit:
+        return explicit
+    serving = os.environ.get("INSIGHTS_SERVING_DSN", "").strip() or DEFAULT_SERVING_DSN
+    return None if serving == "none" else serving
+
+
 @dataclass(frozen=True)
 class StackConfig:
     home: Path  # the stack's INSIGHTS_HOME: raw zone, warehouse, snapshot, reports
@@ -31,6 +39,7 @@ class StackConfig:
     history_days: int
     today: date  # the day the simulator's world and the schedule are anchored on
     user: str
+    metadata_dsn: str | None  # Postgres for Airflow's metadata (None: SQLite in the Airflow home)
 
     @classmethod
     def from_env(cls, today: date | None = None) -> StackConfig:
@@ -44,6 +53,7 @@ class StackConfig:
             history_days=_int_env("INSIGHTS_SIM_HISTORY_DAYS", DEFAULT_HISTORY_DAYS),
             today=today or datetime.now(UTC).date(),
             user=os.environ.get("INSIGHTS_AIRFLOW_USER", "admin"),
+            metadata_dsn=_metadata_dsn(),
         )
 
     # -- files ------------------------------------------------------------------------------
@@ -83,6 +93,19 @@ class StackConfig:
     def reports_url(self) -> str:
         return f"http://127.0.0.1:{self.reports_port}/"
 
+    def metadata_env(self) -> dict[str, str]:
+        """Airflow's metadata DB: INSIGHTS_STACK_METADATA_DSN, by default the Postgres database the marts
+        are served from (its tables sit beside the serving schema; give Airflow a database of its own in
+        production). Postgres, because four processes and the tasks write to it at once, which SQLite
+        answers with "database is locked"; SQLite only when there is no Postgres (INSIGHTS_SERVING_DSN=none)."""
+        if self.metadata_dsn is None:
+            return {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.airflow_home / 'airflow.db'}"}
+        rest = self.metadata_dsn.split("://", 1)[1]
+        return {
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{rest}",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": f"postgresql+asyncpg://{rest}",
+        }
+
     def secret(self, name: str) -> str:
         """A random secret made once per stack home (JWT signing key, UI session key): every process
         must share it, and it must survive a restart."""
@@ -113,6 +136,8 @@ class StackConfig:
                 "AIRFLOW__API__PORT": str(self.airflow_port),
                 "AIRFLOW__API__BASE_URL": self.airflow_url,
                 "AIRFLOW__API__WORKERS": "1",  # 2 cores: one API worker is plenty for one user
+                # ... but on 2 busy cores it may answer later than the 5 s a task waits by default
+                "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "30",
                 "AIRFLOW__API_AUTH__JWT_SECRET": self.secret("jwt"),
                 "AIRFLOW__API__SECRET_KEY": self.secret("api"),
                 # Simple auth manager: the users come from the environment, their passwords from a file.
@@ -131,6 +156,7 @@ class StackConfig:
             }
         )
         env.setdefault("INSIGHTS_RETRY_DELAY_SECONDS", "60")  # locally, retry a failed task after a minute
+        env.update(self.metadata_env())
         for source, credentials in _SIMULATED_SOURCES.items():
             env.setdefault(f"INSIGHTS_{source.upper()}_URL", f"{self.simulator_url}/{source}")
             for name, value in credentials.items():

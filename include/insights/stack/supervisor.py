@@ -19,7 +19,7 @@ from insights.stack.config import PROCFILE, StackConfig
 
 # honcho's log line: "05:12:00 system        | simulator.1 started (pid=1234)"
 _STARTED = re.compile(r"\| (\S+?)\.\d+ started \(pid=(\d+)\)")
-GRACE_SECONDS = 30
+GRACE_SECONDS = 30  # honcho itself gives its processes 5 s after SIGTERM, then SIGKILLs them
 
 
 def read_pid(config: StackConfig) -> int | None:
@@ -52,7 +52,7 @@ def start(config: StackConfig, env: dict[str, str]) -> int:
     """Start honcho on the Procfile in a new session; its output goes to the stack log."""
     config.run_dir.mkdir(parents=True, exist_ok=True)
     honcho = Path(sys.executable).with_name("honcho")
-    command = [str(honcho), "start", "-f", str(PROCFILE), "-d", str(PROCFILE.parent), "-t", str(GRACE_SECONDS)]
+    command = [str(honcho), "start", "-f", str(PROCFILE), "-d", str(PROCFILE.parent)]
     with config.log_file.open("ab") as log:
         process = subprocess.Popen(
             command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
@@ -83,7 +83,7 @@ def process_group_alive(pgid: int) -> bool:
     return True
 
 
-def stop(config: StackConfig, grace: float = GRACE_SECONDS + 15) -> list[str]:
+def stop(config: StackConfig, grace: float = GRACE_SECONDS) -> list[str]:
     """Stop honcho and every process group it started; returns what had to be killed."""
     pid = read_pid(config)
     groups = started_processes(config)
