@@ -7,6 +7,7 @@ ignored it) by the pids honcho logged when starting them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -84,21 +85,33 @@ def process_group_alive(pgid: int) -> bool:
 
 
 def stop(config: StackConfig, grace: float = GRACE_SECONDS) -> list[str]:
-    """Stop honcho and every process group it started; returns what had to be killed."""
+    """Stop honcho and every process group it started: SIGTERM to each group at once, SIGKILL to the
+    groups still alive after `grace` seconds. Returns the names that had to be killed."""
     pid = read_pid(config)
-    groups = started_processes(config)
-    killed: list[str] = []
+    groups = {name: pgid for name, pgid in started_processes(config).items() if process_group_alive(pgid)}
     if pid is not None:
-        os.killpg(pid, signal.SIGTERM)  # honcho's own group: honcho terminates each child group in turn
-        deadline = time.monotonic() + grace
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        if _alive(pid):
-            os.killpg(pid, signal.SIGKILL)
-            killed.append("honcho")
-    for name, pgid in groups.items():
-        if process_group_alive(pgid):
-            os.killpg(pgid, signal.SIGKILL)
-            killed.append(name)
+        groups["honcho"] = pid
+    for pgid in groups.values():
+        _signal_group(pgid, signal.SIGTERM)
+    _wait_gone(groups, grace)
+    killed = [name for name, pgid in groups.items() if _group_or_leader_alive(pgid)]
+    for name in killed:
+        _signal_group(groups[name], signal.SIGKILL)
+    _wait_gone(groups, 10)
     config.pid_file.unlink(missing_ok=True)
     return killed
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signum)
+
+
+def _group_or_leader_alive(pgid: int) -> bool:
+    return _alive(pgid) or process_group_alive(pgid)
+
+
+def _wait_gone(groups: dict[str, int], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while any(_group_or_leader_alive(p) for p in groups.values()) and time.monotonic() < deadline:
+        time.sleep(0.5)
