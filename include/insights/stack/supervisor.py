@@ -23,15 +23,23 @@ _STARTED = re.compile(r"\| (\S+?)\.\d+ started \(pid=(\d+)\)")
 GRACE_SECONDS = 30  # honcho itself gives its processes 5 s after SIGTERM, then SIGKILLs them
 
 
-def read_pid(config: StackConfig) -> int | None:
+def _files(config: StackConfig, tag: str) -> tuple[Path, Path]:
+    """pid file and log of one honcho: the stack's own, or a tagged one running part of the Procfile."""
+    if tag == "honcho":
+        return config.pid_file, config.log_file
+    return config.run_dir / f"{tag}.pid", config.run_dir / f"{tag}.log"
+
+
+def read_pid(config: StackConfig, tag: str = "honcho") -> int | None:
     """honcho's pid when it is running, else None (a stale pid file is removed)."""
+    pid_file, _ = _files(config, tag)
     try:
-        pid = int(config.pid_file.read_text().strip())
+        pid = int(pid_file.read_text().strip())
     except (FileNotFoundError, ValueError):
         return None
     if _alive(pid):
         return pid
-    config.pid_file.unlink(missing_ok=True)
+    pid_file.unlink(missing_ok=True)
     return None
 
 
@@ -49,25 +57,28 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def start(config: StackConfig, env: dict[str, str]) -> int:
-    """Start honcho on the Procfile in a new session; its output goes to the stack log."""
+def start(config: StackConfig, env: dict[str, str], processes: tuple[str, ...] = (), tag: str = "honcho") -> int:
+    """Start honcho on the Procfile (or only `processes` of it, under another `tag`) in a new session;
+    its output goes to the stack log."""
     config.run_dir.mkdir(parents=True, exist_ok=True)
+    pid_file, log_file = _files(config, tag)
     honcho = Path(sys.executable).with_name("honcho")
-    command = [str(honcho), "start", "-f", str(PROCFILE), "-d", str(PROCFILE.parent)]
-    with config.log_file.open("ab") as log:
+    command = [str(honcho), "start", "-f", str(PROCFILE), "-d", str(PROCFILE.parent), *processes]
+    with log_file.open("ab") as log:
         process = subprocess.Popen(
             command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
         )
-    config.pid_file.write_text(str(process.pid))
+    pid_file.write_text(str(process.pid))
     return process.pid
 
 
-def started_processes(config: StackConfig) -> dict[str, int]:
+def started_processes(config: StackConfig, tag: str = "honcho") -> dict[str, int]:
     """name -> pid of the processes honcho started in the current log (the last start wins)."""
-    if not config.log_file.is_file():
+    _, log_file = _files(config, tag)
+    if not log_file.is_file():
         return {}
     pids: dict[str, int] = {}
-    for line in config.log_file.read_text(errors="replace").splitlines():
+    for line in log_file.read_text(errors="replace").splitlines():
         match = _STARTED.search(line)
         if match:
             pids[match.group(1)] = int(match.group(2))
@@ -84,11 +95,11 @@ def process_group_alive(pgid: int) -> bool:
     return True
 
 
-def stop(config: StackConfig, grace: float = GRACE_SECONDS) -> list[str]:
+def stop(config: StackConfig, grace: float = GRACE_SECONDS, tag: str = "honcho") -> list[str]:
     """Stop honcho and every process group it started: SIGTERM to each group at once, SIGKILL to the
     groups still alive after `grace` seconds. Returns the names that had to be killed."""
-    pid = read_pid(config)
-    groups = {name: pgid for name, pgid in started_processes(config).items() if process_group_alive(pgid)}
+    pid = read_pid(config, tag)
+    groups = {name: pgid for name, pgid in started_processes(config, tag).items() if process_group_alive(pgid)}
     if pid is not None:
         groups["honcho"] = pid
     for pgid in groups.values():
@@ -98,7 +109,7 @@ def stop(config: StackConfig, grace: float = GRACE_SECONDS) -> list[str]:
     for name in killed:
         _signal_group(groups[name], signal.SIGKILL)
     _wait_gone(groups, 10)
-    config.pid_file.unlink(missing_ok=True)
+    _files(config, tag)[0].unlink(missing_ok=True)
     return killed
 
 
