@@ -22,6 +22,7 @@ ALLOWED_TAGS = frozenset(
     {"product-insights", "extract", "warehouse", "quality", "publish", "audit", "amplitude", "zendesk", "typeform"}
 )
 
+
 # DAG-level scheduling settings, read at parse time from the environment of the dag-processor (the
 # local stack sets them from the simulator's history): the first night a DAG may run, and whether the
 # scheduler itself creates every missed night (the stack leaves catch-up off and backfills the history
