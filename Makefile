@@ -13,7 +13,7 @@ export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: install demo test lint lock clean airflow-db bi bi-install bi-lock reports
+.PHONY: install demo test lint lock clean airflow-db bi bi-install bi-lock reports up down status
 
 install: $(STAMP)
 
@@ -65,6 +65,19 @@ bi-lock:
 # The offline reports (KPI overview, catalog, hygiene, Data Docs) and reports/index.html linking them.
 reports: install
 	$(BIN)/insights report
+
+# The local stack without Docker (insights.stack): the live simulator and Airflow's api-server, scheduler,
+# dag-processor and triggerer under honcho (Procfile), in $(INSIGHTS_HOME)/stack. `up` backfills the
+# simulator's history with Airflow's backfill and waits for yesterday's publication (WAIT=0: do not wait).
+WAIT ?= 20
+up: install
+	$(BIN)/python -m insights.stack up --wait-minutes $(WAIT)
+
+down:
+	@test -x $(BIN)/python && $(BIN)/python -m insights.stack down || echo "no .venv: nothing to stop"
+
+status:
+	@$(BIN)/python -m insights.stack status
 
 clean:
 	rm -rf $(INSIGHTS_HOME) dbt_project/target dbt_project/logs

@@ -57,8 +57,20 @@ def limits_from_env() -> Limits:
     )
 
 
-def bundled_world(settings: Settings) -> World:
-    """The world the bundled simulator serves: the replay folder, else the generated world."""
+def live_world_config_from_env(today: date, history_days: int | None = None) -> WorldConfig:
+    """The live world's config: the environment's world (seed, users) anchored on `today`, with
+    INSIGHTS_SIM_HISTORY_DAYS (default 14) days of history and INSIGHTS_SIM_LOOKAHEAD_DAYS (default 7)
+    days generated ahead for the clock to reveal."""
+    from insights.simulator.live import DEFAULT_HISTORY_DAYS, DEFAULT_LOOKAHEAD_DAYS, live_world_config
+
+    history = history_days or int(os.environ.get("INSIGHTS_SIM_HISTORY_DAYS", DEFAULT_HISTORY_DAYS))
+    lookahead = int(os.environ.get("INSIGHTS_SIM_LOOKAHEAD_DAYS", DEFAULT_LOOKAHEAD_DAYS))
+    return live_world_config(world_config_from_env(), today, history, lookahead)
+
+
+def bundled_world(settings: Settings, config: WorldConfig | None = None) -> World:
+    """The world the bundled simulator serves: the replay folder, else the generated world
+    (`config`, by default the one the environment describes)."""
     import insights.simulator as simulator_package
     from insights.simulator import generate_world, load_replay
     from insights.workspace import load_workspace
@@ -66,7 +78,7 @@ def bundled_world(settings: Settings) -> World:
     if settings.replay_dir is not None:
         log.info("simulator: replaying %s", settings.replay_dir)
         return load_replay(settings.replay_dir)
-    config = world_config_from_env()
+    config = config or world_config_from_env()
     workspace = load_workspace(settings.config_dir)
     # The world is a pure function of its config and the workspace: cache it, so each Airflow task
     # that starts a simulator does not pay the generation again.

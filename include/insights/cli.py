@@ -210,10 +210,11 @@ def cmd_kpis(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sim_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from insights.bundled_simulator import bundled_world, limits_from_env
+    from insights.bundled_simulator import bundled_world, limits_from_env, live_world_config_from_env
     from insights.simulator import serve_forever
 
-    serve_forever(bundled_world(settings), host=args.host, port=args.port, now=args.now,
+    config = live_world_config_from_env(datetime.now(UTC).date(), args.history_days) if args.live else None
+    serve_forever(bundled_world(settings, config), host=args.host, port=args.port, now=args.now,
                   limits=limits_from_env())
     return 0
 
@@ -308,6 +309,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--now", type=_instant, help="pin the simulator's clock (default: real time)")
+    serve.add_argument("--live", action="store_true",
+                       help="serve a world anchored on today on the real clock (data arrives hour by hour)")
+    serve.add_argument("--history-days", type=int, default=None,
+                       help="days of history behind today with --live (default: $INSIGHTS_SIM_HISTORY_DAYS or 14)")
     serve.set_defaults(func=cmd_sim_serve)
     export = sim_sub.add_parser("export", help="write the generated world as a replay folder")
     export.add_argument("folder", type=Path)

@@ -21,7 +21,22 @@ OWNER = "data-platform"
 ALLOWED_TAGS = frozenset(
     {"product-insights", "extract", "warehouse", "quality", "publish", "audit", "amplitude", "zendesk", "typeform"}
 )
-START_DATE = datetime(2026, 8, 3, tzinfo=UTC)
+
+
+# DAG-level scheduling settings, read at parse time from the environment of the dag-processor (the
+# local stack sets them from the simulator's history): the first night a DAG may run, and whether the
+# scheduler itself creates every missed night (the stack leaves catch-up off and backfills the history
+# with Airflow's backfill instead).
+def _schedule_start() -> datetime:
+    text = os.environ.get("INSIGHTS_SCHEDULE_START", "").strip()
+    if not text:
+        return datetime(2026, 8, 3, tzinfo=UTC)  # the demo world's first day
+    start = datetime.fromisoformat(text)
+    return start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
+
+
+START_DATE = _schedule_start()
+CATCHUP = os.environ.get("INSIGHTS_SCHEDULE_CATCHUP", "false").strip().lower() in {"1", "true", "yes"}
 NIGHTLY = CronDataIntervalTimetable("0 0 * * *", timezone="UTC")
 WEEKLY = CronDataIntervalTimetable("0 3 * * 1", timezone="UTC")
 
@@ -80,7 +95,7 @@ def extract_dag(source: str) -> DAG:
         dag_id=f"extract_{source}",
         schedule=NIGHTLY,
         start_date=START_DATE,
-        catchup=False,
+        catchup=CATCHUP,
         max_active_runs=1,  # a source's cursor state is advanced by one run at a time
         default_args=DEFAULT_ARGS,
         tags=["product-insights", "extract", source],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ class SimulatorServer:
         world: World,
         *,
         now: datetime | None = None,
+        clock: Callable[[], datetime] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         limits: Limits = Limits(),  # noqa: B008 (frozen dataclass: a safe shared default)
@@ -45,7 +47,11 @@ class SimulatorServer:
         self.world = world
         self.limits = limits
         self.faults = faults or Faults()
+        if now is not None and clock is not None:
+            raise ValueError("give either a pinned `now` or a `clock`, not both")
         self._now = as_utc(now) if now is not None else None
+        # Unpinned, the vendors' clock is `clock` (a test's injected clock) or the wall clock.
+        self._clock = clock or (lambda: datetime.now(UTC))
         self._host, self._port = host, port
         self._apis: dict[str, Callable[[SimRequest, datetime], SimResponse]] = {
             "amplitude": AmplitudeApi(world.events, limits, amplitude_store).handle,
@@ -61,7 +67,7 @@ class SimulatorServer:
     def start(self) -> SimulatorServer:
         if self._httpd is not None:
             return self
-        self._httpd = ThreadingHTTPServer((self._host, self._port), _handler_for(self))
+        self._httpd = _QuietHTTPServer((self._host, self._port), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
@@ -113,7 +119,7 @@ class SimulatorServer:
     @property
     def now(self) -> datetime:
         with self._lock:
-            return self._now if self._now is not None else datetime.now(UTC)
+            return self._now if self._now is not None else as_utc(self._clock())
 
     def set_now(self, now: datetime) -> None:
         with self._lock:
@@ -149,6 +155,18 @@ class SimulatorServer:
     def record(self, method: str, target: str, status: int) -> None:
         with self._lock:
             self._log.append((method, target, status))
+
+
+class _QuietHTTPServer(ThreadingHTTPServer):
+    """A client that hangs up mid-request (a timed-out task, Ctrl-C on curl) is routine for a server:
+    no traceback on stderr for it; anything else is still logged with its traceback."""
+
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            log.debug("client %s:%s went away: %r", *client_address[:2], error)
+            return
+        log.exception("simulator error serving %s:%s", *client_address[:2])
 
 
 def _handler_for(server: SimulatorServer) -> type[BaseHTTPRequestHandler]:
@@ -215,6 +233,7 @@ def serve_forever(
     host: str = "127.0.0.1",
     port: int = 8765,
     now: datetime | None = None,
+    clock: Callable[[], datetime] | None = None,
     limits: Limits = Limits(),  # noqa: B008
     announce: Callable[[str], None] = print,
 ) -> None:
@@ -226,8 +245,9 @@ def serve_forever(
 
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with SimulatorServer(world, now=now, host=host, port=port, limits=limits) as sim:
-            announce(f"simulator serving {world.first_day}..{world.last_day}, clock {sim.now.isoformat()}")
+        with SimulatorServer(world, now=now, clock=clock, host=host, port=port, limits=limits) as sim:
+            kind = "pinned" if now is not None else "live"
+            announce(f"simulator serving {world.first_day}..{world.last_day}, {kind} clock {sim.now.isoformat()}")
             for source in SOURCES:
                 creds = ", ".join(f"{k}={v}" for k, v in sim.credentials(source).items())
                 announce(f"  {source:<9} {sim.base_url(source)}  ({creds})")
