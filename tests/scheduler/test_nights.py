@@ -102,14 +102,16 @@ def settle(api: AirflowApi, nights: list[date], builds_before: int, timeout: flo
             for dag_runs in extracts.values()
         )
         builds = runs(api, "warehouse_build")
-        last_extract = max((r["end_date"] or "" for dag_runs in extracts.values() for r in dag_runs), default="")
+        # A build counts when the asset events that triggered it came after the night's last extraction
+        # started: the asset event is emitted when the extract task ends, before its DAG run's end_date.
+        last_extract = max((r["start_date"] or "" for dag_runs in extracts.values() for r in dag_runs), default="")
         finished = [b for b in builds if b["state"] in ("success", "failed")]
         busy = any(b["state"] in ("queued", "running") for b in builds)
         if (
             done
             and not busy
             and len(finished) > builds_before
-            and max(b["start_date"] for b in finished) > last_extract
+            and max(b["run_after"] for b in finished) > last_extract
         ):
             return builds
         time.sleep(2)
