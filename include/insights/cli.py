@@ -6,7 +6,6 @@ import argparse
 import logging
 import sys
 import time
-from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,20 +18,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("insights")
 
 AIRFLOW_DAGS_NIGHTLY = ("extract_amplitude", "extract_zendesk", "extract_typeform", "warehouse_build")
-
-
-def configure_logging(settings: Settings, verbose: bool = False) -> None:
-    settings.logs_dir.mkdir(parents=True, exist_ok=True)
-    fmt = logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
-    console = logging.StreamHandler(sys.stderr)
-    console.setFormatter(fmt)
-    logfile = logging.FileHandler(settings.logs_dir / "insights.log")
-    logfile.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [console, logfile]
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    for noisy in ("urllib3", "great_expectations", "filelock"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _day(text: str) -> date:
@@ -76,32 +61,23 @@ def _availability_lines(results: list[ExtractResult]) -> list[str]:
 
 def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     from insights.pipeline import backfill
+    from insights.run_summary import run_summary
 
     started = time.monotonic()
     result = backfill(args.start, args.end, settings)
-    for source in SOURCES:
-        by_field: Counter[str] = Counter()
-        for extracted in result.extracts.get(source, []):
-            by_field.update(extracted.quarantined_by_field)
-        print(
-            f"{source:<10} landed {result.landed(source):>9,}  quarantined {result.quarantined(source):>6,}"
-            f"{_by_field(dict(by_field))}"
-        )
+    print(run_summary(result, time.monotonic() - started))
     for source in SOURCES:
         for line in _availability_lines(result.extracts.get(source, [])):
             print(line)
-    print(
-        f"backfill {args.start}..{args.end} done in {time.monotonic() - started:.0f} s "
-        f"({', '.join(f'{k} {v:.0f} s' for k, v in result.stage_seconds.items())})"
-    )
     return 0
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from insights import airflow_local
+    from insights import airflow_local, progress
     from insights.bundled_simulator import bundled_world
     from insights.kpi_summary import kpi_summary
     from insights.pipeline import backfill
+    from insights.run_summary import AirflowNight, run_summary
 
     if not all(settings.endpoint(s).simulated for s in SOURCES):
         print(
@@ -113,18 +89,32 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     started = time.monotonic()
     world = bundled_world(settings)
     last_night = world.last_day
-    print(
-        f"demo: history {world.first_day}..{last_night - timedelta(days=1)} by backfill, "
-        f"then the night of {last_night} through Airflow"
+    log.info(
+        "demo: history %s..%s by backfill, then the night of %s through Airflow",
+        world.first_day,
+        last_night - timedelta(days=1),
+        last_night,
     )
-    backfill(world.first_day, last_night - timedelta(days=1), settings, world=world)
+    result = backfill(world.first_day, last_night - timedelta(days=1), settings, world=world)
+    night = AirflowNight()
     if not args.skip_airflow:
-        airflow_local.ensure_metadata_db(settings)
-        for dag_id in AIRFLOW_DAGS_NIGHTLY:
-            airflow_local.dags_test(dag_id, last_night, settings)
+        with progress.task("airflow night", total=len(AIRFLOW_DAGS_NIGHTLY) + 1) as bar:
+            airflow_local.ensure_metadata_db(settings)
+            bar.advance(detail="metadata DB ready")
+            for dag_id in AIRFLOW_DAGS_NIGHTLY:
+                bar.update(detail=dag_id)
+                began = time.monotonic()
+                state = airflow_local.dags_test(dag_id, last_night, settings)
+                night.runs.append((dag_id, state or "done", time.monotonic() - began))
+                bar.advance()
+    print()
+    print(run_summary(result, time.monotonic() - started, night))
     print()
     print(kpi_summary(settings.published_snapshot))
-    print(f"\ndemo finished in {time.monotonic() - started:.0f} s; data in {settings.home}")
+    print(
+        f"\ndemo finished in {time.monotonic() - started:.0f} s; data in {settings.home}, "
+        f"full log in {settings.logs_dir / 'insights.log'}"
+    )
     return 0
 
 
@@ -388,10 +378,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from insights.logs import configure_logging, console_level
+
     args = build_parser().parse_args(argv)
     settings = load_settings()
     try:
-        configure_logging(settings, args.verbose)  # the first write under INSIGHTS_HOME
+        level = console_level(args.verbose, args.quiet)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        display = configure_logging(settings, level)  # the first write under INSIGHTS_HOME
     except OSError as exc:
         where = exc.filename or settings.home
         print(
@@ -404,7 +401,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --end {args.end} is before --start {args.start}", file=sys.stderr)
         return 2
     try:
-        return args.func(args, settings)
+        with display:
+            return args.func(args, settings)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -8,6 +8,8 @@ import pytest
 
 from insights.cli import build_parser, main
 
+pytestmark = pytest.mark.cli
+
 
 def missing_help(parser: argparse.ArgumentParser, path: str = "insights") -> list[str]:
     """Where help is missing: `insights sim serve --host`, or a subcommand without its one-line help."""

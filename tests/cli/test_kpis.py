@@ -10,6 +10,8 @@ import pytest
 from insights.cli import main
 from insights.settings import load_settings
 
+pytestmark = pytest.mark.cli
+
 
 def _write_marts(path: Path, schema: str, dau: int, publication: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
