@@ -96,7 +96,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         last_night,
     )
     result = backfill(world.first_day, last_night - timedelta(days=1), settings, world=world)
-    night = AirflowNight()
+    night = AirflowNight(night=last_night)
     if not args.skip_airflow:
         with progress.task("airflow night", total=len(AIRFLOW_DAGS_NIGHTLY) + 1) as bar:
             airflow_local.ensure_metadata_db(settings)

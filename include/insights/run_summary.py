@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
 from insights.settings import SOURCES
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 class AirflowNight:
     """The DAG runs `insights demo` made through `airflow dags test`, in order."""
 
+    night: date | None = None
     runs: list[tuple[str, str, float]] = field(default_factory=list)  # (dag_id, state, seconds)
 
     @property
@@ -31,7 +33,10 @@ def _by_field(counts: Counter[str]) -> str:
 
 def run_summary(result: BackfillResult, total_seconds: float, night: AirflowNight | None = None) -> str:
     """A short block of aligned lines; each part is left out when its stage did not run."""
-    lines = [f"summary of {result.first_day}..{result.last_day}"]
+    lines = [
+        f"summary of the backfill {result.first_day}..{result.last_day}"
+        + (f", then the night of {night.night} through Airflow" if night is not None and night.runs else "")
+    ]
     for source in SOURCES:
         runs = result.extracts.get(source, [])
         if not runs:
@@ -61,9 +66,11 @@ def run_summary(result: BackfillResult, total_seconds: float, night: AirflowNigh
     if result.publication is not None:
         pub = result.publication
         where = f"{pub.snapshot}" + (f" and Postgres schema {pub.serving_schema}" if pub.postgres else "")
-        lines.append(f"  published   version {pub.version}: {len(pub.tables)} governed table(s) to {where}")
+        by = " by the backfill" if night is not None and night.runs else ""
+        lines.append(f"  published   version {pub.version}{by}: {len(pub.tables)} governed table(s) to {where}")
     if night is not None and night.runs:
-        lines.append("  airflow     " + ", ".join(f"{dag} {state} ({s:.0f} s)" for dag, state, s in night.runs))
+        runs = ", ".join(f"{dag} {state} ({s:.0f} s)" for dag, state, s in night.runs)
+        lines.append(f"  airflow     {runs}" + ("; warehouse_build publishes the night" if night.runs else ""))
     stages = dict(result.stage_seconds)
     if night is not None and night.runs:
         stages["airflow night"] = night.seconds
