@@ -6,10 +6,9 @@ import argparse
 import logging
 import sys
 import time
-from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from insights.settings import SOURCES, Settings, load_settings
 
@@ -19,20 +18,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("insights")
 
 AIRFLOW_DAGS_NIGHTLY = ("extract_amplitude", "extract_zendesk", "extract_typeform", "warehouse_build")
-
-
-def configure_logging(settings: Settings, verbose: bool = False) -> None:
-    settings.logs_dir.mkdir(parents=True, exist_ok=True)
-    fmt = logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
-    console = logging.StreamHandler(sys.stderr)
-    console.setFormatter(fmt)
-    logfile = logging.FileHandler(settings.logs_dir / "insights.log")
-    logfile.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [console, logfile]
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    for noisy in ("urllib3", "great_expectations", "filelock"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _day(text: str) -> date:
@@ -76,46 +61,60 @@ def _availability_lines(results: list[ExtractResult]) -> list[str]:
 
 def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     from insights.pipeline import backfill
+    from insights.run_summary import run_summary
 
     started = time.monotonic()
     result = backfill(args.start, args.end, settings)
-    for source in SOURCES:
-        by_field: Counter[str] = Counter()
-        for extracted in result.extracts.get(source, []):
-            by_field.update(extracted.quarantined_by_field)
-        print(f"{source:<10} landed {result.landed(source):>9,}  quarantined {result.quarantined(source):>6,}"
-              f"{_by_field(dict(by_field))}")
+    print(run_summary(result, time.monotonic() - started))
     for source in SOURCES:
         for line in _availability_lines(result.extracts.get(source, [])):
             print(line)
-    print(f"backfill {args.start}..{args.end} done in {time.monotonic() - started:.0f} s "
-          f"({', '.join(f'{k} {v:.0f} s' for k, v in result.stage_seconds.items())})")
     return 0
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from insights import airflow_local
+    from insights import airflow_local, progress
     from insights.bundled_simulator import bundled_world
     from insights.kpi_summary import kpi_summary
     from insights.pipeline import backfill
+    from insights.run_summary import AirflowNight, run_summary
 
     if not all(settings.endpoint(s).simulated for s in SOURCES):
-        print("insights demo runs on the bundled simulator: unset the INSIGHTS_*_URL variables, "
-              "or use `insights backfill` against live sources", file=sys.stderr)
+        print(
+            "insights demo runs on the bundled simulator: unset the INSIGHTS_*_URL variables, "
+            "or use `insights backfill` against live sources",
+            file=sys.stderr,
+        )
         return 2
     started = time.monotonic()
     world = bundled_world(settings)
     last_night = world.last_day
-    print(f"demo: history {world.first_day}..{last_night - timedelta(days=1)} by backfill, "
-          f"then the night of {last_night} through Airflow")
-    backfill(world.first_day, last_night - timedelta(days=1), settings, world=world)
+    log.info(
+        "demo: history %s..%s by backfill, then the night of %s through Airflow",
+        world.first_day,
+        last_night - timedelta(days=1),
+        last_night,
+    )
+    result = backfill(world.first_day, last_night - timedelta(days=1), settings, world=world)
+    night = AirflowNight(night=last_night)
     if not args.skip_airflow:
-        airflow_local.ensure_metadata_db(settings)
-        for dag_id in AIRFLOW_DAGS_NIGHTLY:
-            airflow_local.dags_test(dag_id, last_night, settings)
+        with progress.task("airflow night", total=len(AIRFLOW_DAGS_NIGHTLY) + 1) as bar:
+            airflow_local.ensure_metadata_db(settings)
+            bar.advance(detail="metadata DB ready")
+            for dag_id in AIRFLOW_DAGS_NIGHTLY:
+                bar.update(detail=dag_id)
+                began = time.monotonic()
+                state = airflow_local.dags_test(dag_id, last_night, settings)
+                night.runs.append((dag_id, state or "done", time.monotonic() - began))
+                bar.advance()
     print()
-    print(kpi_summary(settings.warehouse))
-    print(f"\ndemo finished in {time.monotonic() - started:.0f} s; data in {settings.home}")
+    print(run_summary(result, time.monotonic() - started, night))
+    print()
+    print(kpi_summary(settings.published_snapshot))
+    print(
+        f"\ndemo finished in {time.monotonic() - started:.0f} s; data in {settings.home}, "
+        f"full log in {settings.logs_dir / 'insights.log'}"
+    )
     return 0
 
 
@@ -123,8 +122,10 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     from insights.pipeline import extract
 
     result = extract(args.source, args.start, args.end, settings)
-    print(f"{args.source}: landed {result.records_landed:,}, quarantined {result.records_quarantined:,}"
-          f"{_by_field(result.quarantined_by_field)}")
+    print(
+        f"{args.source}: landed {result.records_landed:,}, quarantined {result.records_quarantined:,}"
+        f"{_by_field(result.quarantined_by_field)}"
+    )
     for line in _availability_lines([result]):
         print(line)
     return 0
@@ -133,8 +134,7 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from insights.pipeline import build_warehouse
 
-    build_warehouse(settings, start=args.start, end=args.end, full_refresh=args.full_refresh,
-                    select=args.select)
+    build_warehouse(settings, start=args.start, end=args.end, full_refresh=args.full_refresh, select=args.select)
     return 0
 
 
@@ -150,9 +150,11 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     from insights.pipeline import publish_marts
 
     result = publish_marts(settings)  # PublishRefused (exit 1) says why when the gate did not pass this build
-    print(f"published version {result.version} (build {result.build_id}): {len(result.tables)} governed tables "
-          f"to {result.snapshot}"
-          + (f" and schema {result.serving_schema} on {result.postgres}" if result.postgres else ""))
+    print(
+        f"published version {result.version} (build {result.build_id}): {len(result.tables)} governed tables "
+        f"to {result.snapshot}"
+        + (f" and schema {result.serving_schema} on {result.postgres}" if result.postgres else "")
+    )
     return 0
 
 
@@ -169,8 +171,11 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
         except AuditNotFoundError:
             day = None
         if day is None:
-            print(f"error: no event is loaded in {settings.warehouse}: nothing to audit; run `insights "
-                  "backfill` (or the nightly build) first, or give --date", file=sys.stderr)
+            print(
+                f"error: no event is loaded in {settings.warehouse}: nothing to audit; run `insights "
+                "backfill` (or the nightly build) first, or give --date",
+                file=sys.stderr,
+            )
             return 1
         print(f"auditing the last loaded day, {day} (--date audits another)")
     result = hygiene_audit(day, settings)
@@ -203,9 +208,13 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_kpis(args: argparse.Namespace, settings: Settings) -> int:
-    from insights.kpi_summary import kpi_summary
+    from insights.kpi_summary import NoPublicationError, kpi_summary
 
-    print(kpi_summary(settings.warehouse))
+    try:
+        print(kpi_summary(settings.published_snapshot))
+    except NoPublicationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -225,8 +234,10 @@ def cmd_sim_export(args: argparse.Namespace, settings: Settings) -> int:
 
     world = bundled_world(settings)
     export_world(world, args.folder)
-    print(f"exported {len(world.events):,} events, {len(world.ticket_versions):,} ticket versions and "
-          f"{sum(len(r) for r in world.responses.values()):,} survey responses to {args.folder}")
+    print(
+        f"exported {len(world.events):,} events, {len(world.ticket_versions):,} ticket versions and "
+        f"{sum(len(r) for r in world.responses.values()):,} survey responses to {args.folder}"
+    )
     return 0
 
 
@@ -242,99 +253,162 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+EPILOG = """environment:
+  INSIGHTS_HOME        data folder (default ./.insights); logs in $INSIGHTS_HOME/logs/insights.log
+  INSIGHTS_LOG_LEVEL   console log level: DEBUG (per-request and per-page lines), INFO (default), WARNING
+  INSIGHTS_PROGRESS    0 turns the live progress display off (it only shows on a terminal, never in CI)
+"""
+
+
+def _command(sub: argparse._SubParsersAction, name: str, summary: str, func: Any) -> argparse.ArgumentParser:
+    """A subcommand whose one-line help (in `insights --help`) is also its own --help description."""
+    parser = sub.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".")
+    parser.set_defaults(func=func)
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="insights", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="insights", description=__doc__, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="debug logging on the console: per-request, per-page and dbt node lines",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only on the console")
+    sub = parser.add_subparsers(
+        dest="command",
+        required=True,
+        metavar="COMMAND",
+        title="commands",
+        help="run `insights COMMAND --help` for its options",
+    )
 
-    demo = sub.add_parser("demo", help="backfill the simulated world, run the last night through Airflow")
+    demo = _command(sub, "demo", "backfill the simulated world, run the last night through Airflow", cmd_demo)
     demo.add_argument("--skip-airflow", action="store_true", help="backfill only, no `airflow dags test`")
-    demo.set_defaults(func=cmd_demo)
 
-    backfill = sub.add_parser("backfill", help="extract day by day, then one warehouse build for the range")
+    backfill = _command(
+        sub, "backfill", "extract day by day, then one warehouse build, gate and publish for the range", cmd_backfill
+    )
     backfill.add_argument("--start", type=_day, required=True, help="first day, YYYY-MM-DD (UTC)")
     backfill.add_argument("--end", type=_day, required=True, help="last day, YYYY-MM-DD, included")
-    backfill.set_defaults(func=cmd_backfill)
 
-    extract = sub.add_parser("extract", help="extract one source for one interval [start, end)")
-    extract.add_argument("source", choices=SOURCES)
-    extract.add_argument("--start", type=_instant, required=True)
-    extract.add_argument("--end", type=_instant, required=True)
-    extract.set_defaults(func=cmd_extract)
+    extract = _command(
+        sub, "extract", "extract one source for one interval [start, end) into the raw zone", cmd_extract
+    )
+    extract.add_argument("source", choices=SOURCES, help="the source to extract: " + ", ".join(SOURCES))
+    extract.add_argument(
+        "--start",
+        type=_instant,
+        required=True,
+        help="interval start, ISO timestamp (UTC when no offset), e.g. 2026-08-03T00:00Z",
+    )
+    extract.add_argument("--end", type=_instant, required=True, help="interval end (excluded), ISO timestamp")
 
-    build = sub.add_parser("build", help="load the raw zone and run dbt (nightly unless bounds are given)")
+    build = _command(sub, "build", "load the raw zone and run dbt (nightly unless bounds are given)", cmd_build)
     build.add_argument("--start", type=_day, help="backfill bounds: first day to recompute")
     build.add_argument("--end", type=_day, help="backfill bounds: last day to recompute")
-    build.add_argument("--full-refresh", action="store_true")
-    build.add_argument("--select", help="dbt selection")
-    build.set_defaults(func=cmd_build)
+    build.add_argument("--full-refresh", action="store_true", help="rebuild every incremental model from raw")
+    build.add_argument("--select", help="dbt node selection, e.g. 'path:models/marts' (default: everything)")
 
-    gate = sub.add_parser("gate", help="run the quality gate on the candidate warehouse")
+    gate = _command(sub, "gate", "run the quality gate on the candidate warehouse", cmd_gate)
     gate.add_argument("--backfill", action="store_true", help="allow days older than the lookback to change")
-    gate.set_defaults(func=cmd_gate)
 
-    publish = sub.add_parser("publish", help="publish the governed marts of the build the quality gate passed")
-    publish.set_defaults(func=cmd_publish)
+    _command(sub, "publish", "publish the governed marts of the build the quality gate passed", cmd_publish)
 
-    audit = sub.add_parser("audit", help="tracker and metric hygiene audit for a reference day, with a summary")
+    audit = _command(sub, "audit", "tracker and metric hygiene audit for a reference day, with a summary", cmd_audit)
     audit.add_argument("--date", type=_day, help="reference day (default: the last day with loaded events)")
-    audit.set_defaults(func=cmd_audit)
 
-    query = sub.add_parser("query", help="a governed metric from the published snapshot (semantic layer names)")
+    query = _command(sub, "query", "a governed metric from the published snapshot (semantic layer names)", cmd_query)
     query.add_argument("--metrics", type=_names, required=True, help="metric names, comma-separated (catalog)")
-    query.add_argument("--group-by", type=_names, default=["metric_time__day"],
-                       help="metric_time__day|week|month and/or dimensions, comma-separated (default: day)")
+    query.add_argument(
+        "--group-by",
+        type=_names,
+        default=["metric_time__day"],
+        help="metric_time__day|week|month and/or dimensions, comma-separated (default: day)",
+    )
     query.add_argument("--start", type=_day, help="first period, YYYY-MM-DD (default: the first published)")
     query.add_argument("--end", type=_day, help="last period, YYYY-MM-DD (default: the last published)")
     query.add_argument("--csv", type=Path, help="write the rows to this CSV file")
     query.add_argument("--show-sql", action="store_true", help="print the SQL run on the snapshot (stderr)")
-    query.set_defaults(func=cmd_query)
 
-    report = sub.add_parser("report", help="build the KPI overview and reports/index.html over every report")
-    report.set_defaults(func=cmd_report)
+    _command(sub, "report", "build the KPI overview and reports/index.html over every report", cmd_report)
 
-    kpis = sub.add_parser("kpis", help="print the KPI summary from the marts")
-    kpis.set_defaults(func=cmd_kpis)
+    _command(sub, "kpis", "print the KPI summary of the published snapshot (what PMs read)", cmd_kpis)
 
-    bench = sub.add_parser("bench", help="time a nightly run at scale, stage by stage, against the DuckDB floor")
-    bench.add_argument("--events-per-day", type=int, nargs="+", default=[1_000_000])
-    bench.add_argument("--history-days", type=int, nargs="+", default=[10, 30])
+    bench = _command(sub, "bench", "time a nightly run at scale, stage by stage, against the DuckDB floor", cmd_bench)
+    bench.add_argument(
+        "--events-per-day",
+        type=int,
+        nargs="+",
+        default=[1_000_000],
+        metavar="N",
+        help="simulated events per day, one run per value (default: 1000000)",
+    )
+    bench.add_argument(
+        "--history-days",
+        type=int,
+        nargs="+",
+        default=[10, 30],
+        metavar="DAYS",
+        help="days of history before the timed night, one run per value (default: 10 30)",
+    )
     bench.add_argument("--dir", type=Path, default=Path(".bench"), help="cache, runs and results (default: .bench)")
     bench.add_argument("--skip-full-refresh", action="store_true", help="do not time `dbt build --full-refresh`")
-    bench.set_defaults(func=cmd_bench)
 
-    sim = sub.add_parser("sim", help="the bundled simulator of the three SaaS APIs")
-    sim_sub = sim.add_subparsers(dest="sim_command", required=True)
-    serve = sim_sub.add_parser("serve", help="serve the world (or INSIGHTS_REPLAY_DIR) until interrupted")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    sim = sub.add_parser(
+        "sim",
+        help="the bundled simulator of the three SaaS APIs",
+        description="The bundled simulator of the three SaaS APIs (Amplitude, Zendesk, Typeform).",
+    )
+    sim_sub = sim.add_subparsers(
+        dest="sim_command",
+        required=True,
+        metavar="SIM_COMMAND",
+        title="commands",
+        help="run `insights sim SIM_COMMAND --help` for its options",
+    )
+    serve = _command(sim_sub, "serve", "serve the world (or INSIGHTS_REPLAY_DIR) until interrupted", cmd_sim_serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     serve.add_argument("--now", type=_instant, help="pin the simulator's clock (default: real time)")
     serve.add_argument("--live", action="store_true",
                        help="serve a world anchored on today on the real clock (data arrives hour by hour)")
     serve.add_argument("--history-days", type=int, default=None,
                        help="days of history behind today with --live (default: $INSIGHTS_SIM_HISTORY_DAYS or 14)")
-    serve.set_defaults(func=cmd_sim_serve)
-    export = sim_sub.add_parser("export", help="write the generated world as a replay folder")
-    export.add_argument("folder", type=Path)
-    export.set_defaults(func=cmd_sim_export)
+    export = _command(sim_sub, "export", "write the generated world as a replay folder", cmd_sim_export)
+    export.add_argument("folder", type=Path, help="destination folder of the replay files")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from insights.logs import configure_logging, console_level
+
     args = build_parser().parse_args(argv)
     settings = load_settings()
     try:
-        configure_logging(settings, args.verbose)  # the first write under INSIGHTS_HOME
+        level = console_level(args.verbose, args.quiet)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        display = configure_logging(settings, level)  # the first write under INSIGHTS_HOME
     except OSError as exc:
         where = exc.filename or settings.home
-        print(f"error: INSIGHTS_HOME {settings.home} is not writable ({exc.strerror or exc}: {where}); "
-              "point INSIGHTS_HOME at a folder you can write, or fix its permissions", file=sys.stderr)
+        print(
+            f"error: INSIGHTS_HOME {settings.home} is not writable ({exc.strerror or exc}: {where}); "
+            "point INSIGHTS_HOME at a folder you can write, or fix its permissions",
+            file=sys.stderr,
+        )
         return 1
     if getattr(args, "start", None) and getattr(args, "end", None) and args.end < args.start:
         print(f"error: --end {args.end} is before --start {args.start}", file=sys.stderr)
         return 2
     try:
-        return args.func(args, settings)
+        with display:
+            return args.func(args, settings)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -67,6 +67,7 @@ class ExtractResult:
     seconds: float
     complete: bool = True  # False: part of the interval was not served yet (availability delay)
     waited_seconds: float = 0.0  # time spent in backoff / Retry-After waits
+    retries: int = 0  # of the requests, the retries (429 rate limits, 5xx, connection errors)
     not_available: str | None = None  # what was not served yet, said plainly (None when complete)
     complete_through: datetime | None = None  # the source's watermark after this run
     quarantined_by_field: dict[str, int] = field(default_factory=dict)  # the run summary's breakdown
@@ -103,8 +104,12 @@ def extract_interval(
     end: datetime,
     settings: Settings,
     log: logging.Logger | None = None,
+    summary_level: int = logging.INFO,
 ) -> ExtractResult:
-    """Land ``source``'s records of [start, end) in the raw zone; see the module docstring."""
+    """Land ``source``'s records of [start, end) in the raw zone; see the module docstring.
+
+    ``summary_level``: the level of the run's one-line summary (a backfill logs one per source instead).
+    """
     log = log or logging.getLogger(f"insights.extract.{source}")
     start, end = check_interval(source, start, end)
     endpoint = settings.endpoint(source)
@@ -116,7 +121,7 @@ def extract_interval(
     threshold = max_quarantine_share()
     began = time.monotonic()
     try:
-        ctx, attempts, waited = _run(source, start, end, settings, endpoint.base_url, endpoint.credentials,
+        ctx, attempts, retries, waited = _run(source, start, end, settings, endpoint.base_url, endpoint.credentials,
                                      threshold, log)
     except OSError as exc:
         if not is_storage_error(exc) and not isinstance(exc, PermissionError):
@@ -134,6 +139,7 @@ def extract_interval(
         records_quarantined=stats.records_quarantined,
         files_written=stats.files_written,
         requests=attempts,
+        retries=retries,
         seconds=round(time.monotonic() - began, 3),
         complete=ctx.complete,
         waited_seconds=round(waited, 3),
@@ -141,8 +147,9 @@ def extract_interval(
         complete_through=ctx.state.complete_through,
         quarantined_by_field=dict(stats.by_field),
     )
-    log.info(
-        "%s: [%s, %s) %s: %d records landed, %d quarantined, %d files, %d requests (%.1fs waiting), %.1fs",
+    log.log(
+        summary_level,
+        "%s: [%s, %s) %s: %d records landed, %d quarantined, %d files, %d requests (%d retried, %.1fs waiting), %.1fs",
         source,
         utc_iso(start),
         utc_iso(end),
@@ -151,6 +158,7 @@ def extract_interval(
         result.records_quarantined,
         result.files_written,
         result.requests,
+        result.retries,
         result.waited_seconds,
         result.seconds,
     )
@@ -166,7 +174,7 @@ def _run(
     credentials: dict[str, str],
     threshold: float,
     log: logging.Logger,
-) -> tuple[RunContext, int, float]:
+) -> tuple[RunContext, int, int, float]:
     with source_lock(settings.state_dir, source), raw_zone_writing(settings.home, f"extracting {source}", log):
         session = make_session(source, credentials, HttpPolicy.from_env(source=source))
         with session:
@@ -181,13 +189,13 @@ def _run(
                 log=log,
                 tmp_dir=settings.home / "tmp" / source,
             )
-            log.info("%s: extracting [%s, %s) from %s", source, utc_iso(start), utc_iso(end), base_url)
+            log.debug("%s: extracting [%s, %s) from %s", source, utc_iso(start), utc_iso(end), base_url)
             EXTRACTORS[source](ctx)
         if ctx.finished:
             commit_run(ctx, threshold)
         elif ctx.not_available:
             log.warning("%s", ctx.not_available)
-    return ctx, session.attempts, session.waited_seconds
+    return ctx, session.attempts, session.retries, session.waited_seconds
 
 
 def commit_run(ctx: RunContext, threshold: float) -> None:

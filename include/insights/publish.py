@@ -129,7 +129,7 @@ def publish(settings: Settings, *, require_gate: bool = True, log: logging.Logge
                     version = 1 + max(previous_version(snapshot, log), postgres.start() if postgres else 0)
                     published_at = datetime.now(UTC)
                     gate_run_id = verdict.run_id if verdict else None
-                    log.info("publication %d: %d governed tables of build %s from %s", version, len(tables),
+                    log.debug("publication %d: %d governed tables of build %s from %s", version, len(tables),
                              build.build_id, settings.warehouse)
                     try:
                         rows = build_snapshot(con, new_file, tables, config.schema, version, published_at, docs,

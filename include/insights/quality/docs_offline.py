@@ -121,5 +121,5 @@ def make_site_offline(site: Path) -> int:
         if offline != text:
             write_report(page, offline)
             changed += 1
-    _log.info("Data Docs: %d page(s) made to work offline in %s", changed, site)
+    _log.debug("Data Docs: %d page(s) made to work offline in %s", changed, site)
     return changed

@@ -266,7 +266,7 @@ def _validate(
             if unmet:
                 reason = "; ".join(f"needs {REQUIREMENTS[r]}" for r in unmet)
                 skipped.append(Skipped(suite.name, None, f"skipped: {reason}"))
-                log.info("quality gate: %s skipped (%s)", suite.name, reason)
+                log.debug("quality gate: %s skipped (%s)", suite.name, reason)
                 continue
             expectations = _select_expectations(suite, conditions, semantic_error, failures, skipped)
             if not expectations:
@@ -281,7 +281,7 @@ def _validate(
             outcomes = runner.validate(suite, expectations, frame, run_id, run_time)
             bad = [o for o in outcomes if not o.success]
             failures += [Failure(suite.name, o.expectation, o.detail) for o in bad]
-            log.info(
+            log.debug(
                 "quality gate: %s: %d row(s), %d/%d expectation(s) passed",
                 suite.name,
                 len(frame),

@@ -33,7 +33,7 @@ def daily_metrics(settings: Settings, metrics: Sequence[str], log: logging.Logge
     with tempfile.TemporaryDirectory(prefix="insights-gate-mf-") as tmp:
         csv_path = Path(tmp) / "daily.csv"
         args = ["query", "--metrics", ",".join(metrics), "--group-by", _TIME_COLUMN, "--csv", str(csv_path)]
-        log.info("quality gate: semantic layer cross-check: mf %s", " ".join(args[:5]))
+        log.debug("quality gate: semantic layer cross-check: mf %s", " ".join(args[:5]))
         try:
             run_metricflow(args, settings, log=log)
         except (RuntimeError, FileNotFoundError, OSError) as exc:

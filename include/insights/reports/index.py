@@ -64,5 +64,5 @@ def build_reports(settings: Settings) -> Path:
     build_overview(settings)
     make_site_offline(settings.reports_dir / "data_docs")
     index = build_index(settings)
-    _log.info("reports: %s", index)
+    _log.debug("reports: %s", index)
     return index

@@ -212,7 +212,7 @@ class ServingLoad:
                     self._exec(sql.SQL("comment on column {} is %s").format(
                         self._ident(self.config.next_schema, table.name, column)), (description,))
             self._exec(sql.SQL("analyze {}").format(target))
-        self.log.info("postgres: %s loaded (%d rows)", table.relation, rows)
+        self.log.debug("postgres: %s loaded (%d rows)", table.relation, rows)
 
     def swap(self) -> None:
         """Put the new schema in place of the current one and grant the reader role (still uncommitted)."""

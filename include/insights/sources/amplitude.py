@@ -467,7 +467,7 @@ def export_range(ctx: RunContext, first: datetime, last: datetime, landing: _Lan
     start_at = first
     while True:
         if archive_path is None:
-            ctx.log.info("amplitude: %s: 404, no data in these upload hours", _export_label(first, last))
+            ctx.log.debug("amplitude: %s: 404, no data in these upload hours", _export_label(first, last))
         try:
             land_window(
                 ctx, first, last, archive_path, landing,

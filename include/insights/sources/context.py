@@ -14,6 +14,7 @@ from typing import Any
 import requests
 
 from insights.landing import LandingStats, RawZone, utc_iso
+from insights.progress import note as note_progress
 from insights.sources.http import SourceSession, server_time
 from insights.state import SourceState, parse_utc
 
@@ -99,7 +100,8 @@ class RunContext:
         elapsed = max(time.monotonic() - self.started, 1e-6)
         total = self.stats.records_landed
         extra = f", {quarantined} quarantined" if quarantined else ""
-        self.log.info(
+        note_progress(self.source, f"{what}: {total:,} rows")
+        self.log.debug(
             "%s: %s: %d rows%s (total %d, %.0f rows/s, %d requests)",
             self.source,
             what,

@@ -174,7 +174,7 @@ class BudgetedRetry(Retry):
             raise MaxRetryError(_pool, url, reason)  # type: ignore[arg-type]
         new_retry.waited += wait
         what = f"HTTP {response.status}" if response is not None else type(error).__name__
-        log.info("%s: %s on GET %s, retry %d in %.1fs", self.source, what, url, len(new_retry.history), wait)
+        log.debug("%s: %s on GET %s, retry %d in %.1fs", self.source, what, url, len(new_retry.history), wait)
         return new_retry
 
 
@@ -198,6 +198,7 @@ class SourceSession(requests.Session):
         self.source = source
         self.policy = policy
         self.attempts = 0
+        self.retries = 0  # attempts that were retries (429, 5xx, connection errors), logged at DEBUG each
         self.waited_seconds = 0.0
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
@@ -225,6 +226,9 @@ class SourceSession(requests.Session):
                 ) from exc
             raise SourceHTTPError(f"{self.source}: cannot reach GET {url}: {_reason(exc)}") from exc
         retries = getattr(response.raw, "retries", None)
+        log.debug("%s: GET %s -> HTTP %d in %.2f s", self.source, response.url, response.status_code,
+                  response.elapsed.total_seconds())
+        self.retries += len(retries.history) if retries is not None else 0
         self.attempts += 1 + (len(retries.history) if retries is not None else 0)
         self.waited_seconds += getattr(retries, "waited", 0.0) if retries is not None else 0.0
         return response

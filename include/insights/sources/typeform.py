@@ -271,7 +271,7 @@ def extract(ctx: RunContext) -> None:
     if progress["forms"] is None:
         progress["forms"] = list_forms(ctx)
         ctx.save_progress()
-        ctx.log.info("typeform: %d forms: %s", len(progress["forms"]), ", ".join(progress["forms"]))
+        ctx.log.debug("typeform: %d forms: %s", len(progress["forms"]), ", ".join(progress["forms"]))
     if not progress["definitions_done"]:
         progress["nps_fields"] = land_definitions(ctx, progress["forms"])
         progress["definitions_done"] = True

@@ -79,7 +79,7 @@ def record_new_build(settings: Settings, writer: str, log: logging.Logger | None
         con.execute("commit")
     finally:
         con.close()
-    log.info("warehouse build id %s (%s)", build_id, writer)
+    log.debug("warehouse build id %s (%s)", build_id, writer)
     return build_id
 
 

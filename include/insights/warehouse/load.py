@@ -181,7 +181,7 @@ def _load_stream(
         partitions_recorded=recorded,
     )
     rate = result.rows_inserted / result.seconds if result.seconds > 0 else 0.0
-    log.info(
+    log.debug(
         "%s: %d new, %d replaced, %d removed file(s); %d rows inserted, %d deleted in %.2f s (%.0f rows/s)",
         stream.table,
         result.files_new,
