@@ -95,6 +95,9 @@ def open_dashboard(page: object, base_url: str, slug: str, charts: int, timeout:
     page.wait_for_selector('[data-test="dashboard-header-container"]', timeout=60_000)  # type: ignore[attr-defined]
     states: list[dict] = []
     while time.monotonic() - started < timeout:
+        # A full-page screenshot of a tall dashboard resizes the window, and Superset then redraws every
+        # chart (the picture comes out blank): the window is grown to the whole page before waiting instead.
+        _fit_height(page)
         states = page.evaluate(_CHART_STATES)  # type: ignore[attr-defined]
         if len(states) >= charts and all(s["state"] != "loading" for s in states):
             break
@@ -102,3 +105,49 @@ def open_dashboard(page: object, base_url: str, slug: str, charts: int, timeout:
     page.wait_for_timeout(800)  # let the charts' entry animations finish before the screenshot
     states = page.evaluate(_CHART_STATES)  # type: ignore[attr-defined]
     return DashboardState(slug, [ChartState(**s) for s in states], time.monotonic() - started)
+
+
+def _fit_height(page: object, most: int = 8000) -> None:
+    width = page.viewport_size["width"]  # type: ignore[attr-defined]
+    height = min(most, page.evaluate("() => document.documentElement.scrollHeight"))  # type: ignore[attr-defined]
+    if height > page.viewport_size["height"]:  # type: ignore[attr-defined]
+        page.set_viewport_size({"width": width, "height": height})  # type: ignore[attr-defined]
+
+
+_CHART_BODIES = """
+() => Array.from(document.querySelectorAll('[data-test="dashboard-component-chart-holder"]'))
+  .filter(holder => holder.querySelector('[data-test="slice-header"]'))
+  .map(holder => {
+    const title = holder.querySelector('[data-test="editable-title"]')?.innerText?.trim() || '';
+    const box = holder.getBoundingClientRect();
+    const header = holder.querySelector('[data-test="slice-header"]').getBoundingClientRect();
+    return {title, left: box.left + window.scrollX, top: header.bottom + window.scrollY,
+            right: box.right + window.scrollX, bottom: box.bottom + window.scrollY};
+  })
+"""
+
+
+def chart_bodies(page: object) -> dict[str, tuple[int, int, int, int]]:
+    """Each chart's drawing area below its title, in page pixels (left, top, right, bottom)."""
+    boxes = page.evaluate(_CHART_BODIES)  # type: ignore[attr-defined]
+    return {b["title"]: (round(b["left"]), round(b["top"]), round(b["right"]), round(b["bottom"])) for b in boxes}
+
+
+def blank_in_picture(png: Path, bodies: dict[str, tuple[int, int, int, int]], least: float = 0.005) -> list[str]:
+    """The charts whose drawing area in the screenshot is (almost) one colour: less than `least` of its
+    pixels differ from the area's most common colour, or the area lies outside the picture."""
+    from PIL import Image
+
+    blank = []
+    with Image.open(png) as picture:
+        image = picture.convert("RGB")
+        for title, (left, top, right, bottom) in bodies.items():
+            if right <= left or bottom <= top or right > image.width or bottom > image.height:
+                blank.append(title)
+                continue
+            area = image.crop((left, top, right, bottom))
+            colours = area.getcolors(maxcolors=area.width * area.height) or []
+            background = max(count for count, _ in colours)
+            if 1 - background / (area.width * area.height) < least:
+                blank.append(title)
+    return blank
