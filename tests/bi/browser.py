@@ -46,6 +46,7 @@ class ChartState:
     state: str  # rendered | error | empty | loading
     detail: str = ""
     number: str | None = None  # a big number's headline text
+    body: tuple[int, int, int, int] | None = None  # drawing area of a rendered chart (left, top, right, bottom)
 
 
 @dataclass
@@ -56,6 +57,9 @@ class DashboardState:
 
     def broken(self) -> list[ChartState]:
         return [c for c in self.charts if c.state != "rendered"]
+
+    def bodies(self) -> dict[str, tuple[int, int, int, int]]:
+        return {c.title: tuple(c.body) for c in self.charts if c.body is not None}  # type: ignore[misc]
 
 
 # One chart holder's state, read in the page: an error alert or the empty state wins over content.
@@ -71,9 +75,13 @@ _CHART_STATES = """
       return {title, state: 'empty', detail: (holder.innerText || '').slice(0, 300)};
     if (holder.querySelector('[data-test="loading-indicator"], .loading')) return {title, state: 'loading'};
     const number = holder.querySelector('.header-line');
+    // The drawing area below the title, in page pixels: what the screenshot check reads.
+    const box = holder.getBoundingClientRect(), header = holder.querySelector('[data-test="slice-header"]');
+    const body = [box.left + window.scrollX, header.getBoundingClientRect().bottom + window.scrollY,
+                  box.right + window.scrollX, box.bottom + window.scrollY].map(Math.round);
     const drawn = holder.querySelector('canvas, svg.main-svg, [data-test="chart-container"] svg, table, .header-line');
     if (!drawn) return {title, state: 'loading'};
-    return {title, state: 'rendered', number: number ? number.innerText.trim() : null};
+    return {title, state: 'rendered', number: number ? number.innerText.trim() : null, body};
   })
 """
 
@@ -112,25 +120,6 @@ def _fit_height(page: object, most: int = 8000) -> None:
     height = min(most, page.evaluate("() => document.documentElement.scrollHeight"))  # type: ignore[attr-defined]
     if height > page.viewport_size["height"]:  # type: ignore[attr-defined]
         page.set_viewport_size({"width": width, "height": height})  # type: ignore[attr-defined]
-
-
-_CHART_BODIES = """
-() => Array.from(document.querySelectorAll('[data-test="dashboard-component-chart-holder"]'))
-  .filter(holder => holder.querySelector('[data-test="slice-header"]'))
-  .map(holder => {
-    const title = holder.querySelector('[data-test="editable-title"]')?.innerText?.trim() || '';
-    const box = holder.getBoundingClientRect();
-    const header = holder.querySelector('[data-test="slice-header"]').getBoundingClientRect();
-    return {title, left: box.left + window.scrollX, top: header.bottom + window.scrollY,
-            right: box.right + window.scrollX, bottom: box.bottom + window.scrollY};
-  })
-"""
-
-
-def chart_bodies(page: object) -> dict[str, tuple[int, int, int, int]]:
-    """Each chart's drawing area below its title, in page pixels (left, top, right, bottom)."""
-    boxes = page.evaluate(_CHART_BODIES)  # type: ignore[attr-defined]
-    return {b["title"]: (round(b["left"]), round(b["top"]), round(b["right"]), round(b["bottom"])) for b in boxes}
 
 
 def blank_in_picture(png: Path, bodies: dict[str, tuple[int, int, int, int]], least: float = 0.005) -> list[str]:

@@ -21,7 +21,7 @@ from insights.bi.provision import Superset, provision
 from insights.bi.server import REPO, BiServer
 from insights.bi.superset_bundle import DATABASE_FILE, BundleRenderer, bundle_zip
 
-from .browser import CHROMIUM, blank_in_picture, chart_bodies, chromium, log_in, open_dashboard
+from .browser import CHROMIUM, blank_in_picture, chromium, log_in, open_dashboard
 from .conftest import Published, free_port, keep_screenshots
 
 pytestmark = [pytest.mark.bi, pytest.mark.slow, pytest.mark.postgres]
@@ -93,7 +93,7 @@ def test_every_dashboard_renders_every_chart_and_the_headline_matches_the_mart(
         assert sorted(c.title for c in state.charts) == sorted(c.title for c in dashboard.charts), dashboard.slug
         assert state.broken() == [], f"{dashboard.slug}: {state.broken()}"
         # What a person sees: every chart drawn in the saved picture, not only present in the page.
-        assert blank_in_picture(picture, chart_bodies(page)) == [], picture
+        assert blank_in_picture(picture, state.bodies()) == [], picture
     headline = next(c for c in states["engagement"].charts if c.title == "DAU, last complete day")
     outside = list(page.outside)  # type: ignore[attr-defined]
     day, dau = _last_complete_dau(published)
