@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 from insights.settings import SOURCES, Settings, load_settings
 
 if TYPE_CHECKING:
-    from insights.extract import ExtractResult
+    from insights.extraction.extract import ExtractResult
 
 log = logging.getLogger("insights")
 
-AIRFLOW_DAGS_NIGHTLY = ("extract_amplitude", "extract_zendesk", "extract_typeform", "warehouse_build")
+AIRFLOW_DAGS_NIGHTLY = (*(f"extract_{source}" for source in SOURCES), "warehouse_build")
 
 
 def _day(text: str) -> date:
@@ -73,8 +73,9 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from insights_dev.bundled_simulator import bundled_world
+
     from insights import airflow_local, progress
-    from insights.bundled_simulator import bundled_world
     from insights.kpi_summary import kpi_summary
     from insights.pipeline import backfill
     from insights.run_summary import AirflowNight, run_summary
@@ -219,8 +220,8 @@ def cmd_kpis(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sim_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from insights.bundled_simulator import bundled_world, limits_from_env, live_world_config_from_env
-    from insights.simulator import serve_forever
+    from insights_dev.bundled_simulator import bundled_world, limits_from_env, live_world_config_from_env
+    from insights_dev.simulator import serve_forever
 
     config = live_world_config_from_env(datetime.now(UTC).date(), args.history_days) if args.live else None
     serve_forever(bundled_world(settings, config), host=args.host, port=args.port, now=args.now,
@@ -229,8 +230,8 @@ def cmd_sim_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sim_export(args: argparse.Namespace, settings: Settings) -> int:
-    from insights.bundled_simulator import bundled_world
-    from insights.simulator import export_world
+    from insights_dev.bundled_simulator import bundled_world
+    from insights_dev.simulator import export_world
 
     world = bundled_world(settings)
     export_world(world, args.folder)
@@ -244,7 +245,7 @@ def cmd_sim_export(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from insights.bench import render, run_bench
+    from insights_dev.bench import render, run_bench
 
     results = run_bench(args.dir, args.events_per_day, args.history_days, full_refresh=not args.skip_full_refresh)
     (args.dir / "results.md").write_text(render(results))

@@ -16,14 +16,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from insights_dev.bundled_simulator import source_endpoints
+
 from insights import progress
-from insights.bundled_simulator import source_endpoints
 from insights.settings import SOURCES, Settings, load_settings
 from insights.workspace import load_workspace
 
 if TYPE_CHECKING:
-    from insights.extract import ExtractResult
-    from insights.simulator import World
+    from insights_dev.simulator import World
+
+    from insights.extraction.extract import ExtractResult
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ def daily_intervals(first_day: date, last_day: date) -> list[tuple[datetime, dat
 
 def extract(source: str, start: datetime, end: datetime, settings: Settings | None = None) -> ExtractResult:
     """Extract one source for one interval (the extraction DAGs' task)."""
-    from insights.extract import extract_interval
+    from insights.extraction.extract import extract_interval
 
     settings = settings or load_settings()
     with source_endpoints(settings) as live:
@@ -50,7 +52,7 @@ def extract(source: str, start: datetime, end: datetime, settings: Settings | No
 
 def extract_days(source: str, first_day: date, last_day: date, live: Settings) -> list[ExtractResult]:
     """Extract one source interval by interval, as the scheduler would run its DAG."""
-    from insights.extract import extract_interval
+    from insights.extraction.extract import extract_interval
 
     results: list[ExtractResult] = []
     intervals = daily_intervals(first_day, last_day)

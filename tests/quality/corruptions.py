@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
-from insights.sources.schema import stream_schema
-from insights.sources.schema_outputs import DATASETS
+from insights.extraction.schema import stream_schema
+from insights.extraction.schema_outputs import DATASETS
 from tests.quality.world import REFERENCE_DAY
 
 

@@ -14,11 +14,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
-from insights.reliability import environment, landed_keys, quarantine_entries, run_extraction
-from insights.reliability.harness import KEYS
-from insights.simulator import World
-from insights.simulator.faults import (
+from insights_dev.reliability import environment, landed_keys, quarantine_entries, run_extraction
+from insights_dev.reliability.harness import KEYS
+from insights_dev.simulator import World
+from insights_dev.simulator.faults import (
     DuplicatesAtPageBoundaries,
     FaultMode,
     FaultPlan,
@@ -34,6 +33,7 @@ from insights.simulator.faults import (
     TruncatedZip,
     empty_day,
 )
+
 from tests.reliability.conftest import NOW, CleanRun
 from tests.reliability.record import report
 

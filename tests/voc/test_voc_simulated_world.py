@@ -12,9 +12,9 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from insights_dev.simulator import WorldConfig, generate_world
 
 from insights.settings import PACKAGE_CONFIG_DIR, Settings, load_settings
-from insights.simulator import WorldConfig, generate_world
 from insights.warehouse.dbt import build
 from insights.workspace import load_workspace
 

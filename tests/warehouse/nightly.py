@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from insights_dev.simulator.world import World
+
 from insights.settings import Settings
-from insights.simulator.world import World
 from insights.warehouse import BuildResult, build, connect, schema_name
 
 from .raw_world import upload_days, write_events, write_watermark
