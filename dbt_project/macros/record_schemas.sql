@@ -52,6 +52,13 @@
         {"name": "full_resolution_time_calendar_minutes", "path": ["metric_set", "full_resolution_time_in_minutes", "calendar"], "type": "number", "column": "full_resolution_time_calendar_minutes"},
         {"name": "full_resolution_time_business_minutes", "path": ["metric_set", "full_resolution_time_in_minutes", "business"], "type": "number", "column": "full_resolution_time_business_minutes"}
     ],
+    "typeform.forms": [
+        {"name": "id", "path": ["id"], "type": "string", "column": "definition_id"},
+        {"name": "title", "path": ["title"], "type": "string", "column": "title"},
+        {"name": "form_type", "path": ["type"], "type": "string", "column": "form_type"},
+        {"name": "hidden_fields", "path": ["hidden"], "type": "array", "column": "hidden_fields"},
+        {"name": "fields", "path": ["fields"], "type": "array", "column": "fields"}
+    ],
     "typeform.responses": [
         {"name": "response_id", "path": ["response_id"], "type": "string", "column": "response_id"},
         {"name": "token", "path": ["token"], "type": "string", "column": "token"},
@@ -64,13 +71,6 @@
         {"name": "calculated_score", "path": ["calculated", "score"], "type": "number", "column": "calculated_score"},
         {"name": "metadata", "path": ["metadata"], "type": "object", "column": "metadata"},
         {"name": "answers", "path": ["answers"], "type": "array", "column": "answers"}
-    ],
-    "typeform.forms": [
-        {"name": "id", "path": ["id"], "type": "string", "column": "definition_id"},
-        {"name": "title", "path": ["title"], "type": "string", "column": "title"},
-        {"name": "form_type", "path": ["type"], "type": "string", "column": "form_type"},
-        {"name": "hidden_fields", "path": ["hidden"], "type": "array", "column": "hidden_fields"},
-        {"name": "fields", "path": ["fields"], "type": "array", "column": "fields"}
     ]
 }) }}
 {%- endmacro %}

@@ -116,6 +116,6 @@ def source_endpoints(settings: Settings, world: World | None = None) -> Iterator
     # delay (default_clock_for), so a backfill to the last day finds all of it served.
     with SimulatorServer(world, now=default_clock_for(world), limits=limits_from_env()) as server:
         log.info("simulator: serving %s for %s on %s", ", ".join(simulated),
-                 f"{world.first_day}..{world.last_day}", server.base_url("amplitude").rsplit("/", 1)[0])
+                 f"{world.first_day}..{world.last_day}", server.base_url(simulated[0]).rsplit("/", 1)[0])
         endpoints = {s: SourceEndpoint(s, server.base_url(s), server.credentials(s)) for s in simulated}
-        yield dataclasses.replace(settings, **endpoints)
+        yield dataclasses.replace(settings, endpoints={**settings.endpoints, **endpoints})

@@ -21,7 +21,7 @@ from pathlib import Path
 from insights_dev.simulator import Faults, Limits, SimRequest, SimResponse, SimulatorServer, World
 
 from insights.settings import Settings, SourceEndpoint
-from insights.sources import source_spec
+from insights.sources import source_names, source_spec
 
 FIRST_DAY = date(2026, 8, 3)
 LAST_DAY = date(2026, 8, 5)
@@ -168,7 +168,7 @@ def running(
 def settings_for(home: Path, sim: SimulatorServer | None = None, **overrides: SourceEndpoint) -> Settings:
     """Settings whose three sources point at ``sim`` (or at nothing), data under ``home``."""
     endpoints = {}
-    for source in ("amplitude", "zendesk", "typeform"):
+    for source in source_names():
         if sim is not None:
             endpoints[source] = SourceEndpoint(source, sim.base_url(source), sim.credentials(source))
         else:
