@@ -1,12 +1,12 @@
 {#-
-  Days and weeks in the reporting timezone (dbt var `reporting_timezone`, default UTC).
+  Days and weeks in the reporting timezone (dbt var `reporting_timezone`; its default is in dbt_project.yml `vars:`).
   Event timestamps are stored as UTC timestamps without a zone. The same SQL runs on DuckDB
   and Postgres: `ts at time zone 'UTC'` reads a zone-less timestamp as UTC (-> timestamptz)
   and `at time zone '<tz>'` turns that into the wall-clock time of the reporting zone.
 -#}
 
 {% macro reporting_timezone() -%}
-    {%- set tz = var('reporting_timezone', 'UTC') | string | trim -%}
+    {%- set tz = var('reporting_timezone') | string | trim -%}
     {%- if not tz or "'" in tz -%}
         {{ exceptions.raise_compiler_error("var reporting_timezone: invalid time zone name " ~ tz) }}
     {%- endif -%}
