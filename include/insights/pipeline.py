@@ -97,7 +97,7 @@ def build_warehouse(settings: Settings | None = None, *, start: date | None = No
 
 # The warehouse DAG's dbt tasks, one per layer, in this order.
 DBT_LAYER_SELECTORS = {
-    "staging": "path:models/staging path:snapshots",
+    "staging": "path:models/staging path:../include/insights/sources path:snapshots",  # + each source's staging/
     "intermediate": "path:models/intermediate",
     "marts": "path:models/marts path:models/semantic",
     "audit": "path:models/audit",

@@ -46,15 +46,15 @@ def test_the_shared_registries_derive_from_the_specs() -> None:
 
 @pytest.fixture
 def fourth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SourceSpec]:
-    """A complete fourth source `fourth`, importable as insights.sources.fourth, with its own staging
-    folder and raw suite (copies of zendesk's, renamed)."""
+    """A complete fourth source `fourth`, importable as insights.sources.fourth: its client, its staging
+    folder (zendesk's sources YAML, renamed) and its raw suite."""
     package = tmp_path / "packages" / "fourth"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
     (package / "client.py").write_text("def extract(ctx):\n    pass\n")
     monkeypatch.setattr(insights.sources, "__path__", [*insights.sources.__path__, str(package.parent)])
-    staging = tmp_path / "staging" / "fourth"
-    staging.mkdir(parents=True)
+    staging = package / "staging"
+    staging.mkdir()
     text = ZENDESK.sources_yml.read_text().replace("zendesk_tickets", "fourth_tickets")
     (staging / "_fourth__sources.yml").write_text(text.replace("name: zendesk", "name: fourth"))
     (staging / "stg_fourth__tickets.sql").write_text("select 1 as ticket_id\n")
@@ -65,7 +65,7 @@ def fourth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SourceSp
         name="fourth", package_dir=package, credential_env={"token": "INSIGHTS_FOURTH_TOKEN"},
         retry_statuses=ZENDESK.retry_statuses, read_timeout=30.0, availability_delay=ZENDESK.availability_delay,
         streams=(StreamSpec("tickets", "fourth_tickets", "tickets"),),
-        staging_root=tmp_path / "staging", suites_dir=suites,
+        suites_dir=suites,
     )
     for module in [m for m in sys.modules if m.startswith("insights.sources.fourth")]:
         del sys.modules[module]

@@ -1,6 +1,6 @@
 """One field schema per raw stream, read from the dbt sources YAML, driving three layers.
 
-Each stream's fields are declared once, in ``dbt_project/models/staging/<source>/_<source>__sources.yml``
+Each stream's fields are declared once, in ``include/insights/sources/<source>/staging/_<source>__sources.yml``
 under the ``payload`` column's ``config.meta.fields``: JSON path, logical type (string, integer,
 number, boolean, timestamp in a vendor format, object, array), whether the key is required and
 whether JSON null is allowed, accepted values, and the staging column. From that one list:
@@ -32,8 +32,7 @@ from typing import Any
 
 import yaml
 
-from insights.settings import DBT_PROJECT_DIR
-from insights.sources import all_streams
+from insights.sources import all_streams, source_spec
 
 LOGICAL_TYPES = ("string", "integer", "number", "boolean", "timestamp", "object", "array")
 # Integers the warehouse stores (bigint on both databases).
@@ -289,8 +288,12 @@ def duckdb_json_path(path: tuple[str, ...] | list[str]) -> str:
     return "$" + "".join(f'."{key}"' for key in path)
 
 
-def sources_yaml(source: str, dbt_project: Path = DBT_PROJECT_DIR) -> Path:
-    return dbt_project / "models" / "staging" / source / f"_{source}__sources.yml"
+def sources_yaml(source: str, sources_root: Path | None = None) -> Path:
+    """The source's dbt sources YAML, in its folder's staging/ (``sources_root``: another folder laid out
+    like include/insights/sources, e.g. a test's copy)."""
+    if sources_root is None:
+        return source_spec(source).sources_yml
+    return sources_root / source / "staging" / f"_{source}__sources.yml"
 
 
 def _field(path: Path, where: str, entry: Any) -> Field:
@@ -338,12 +341,12 @@ def _field(path: Path, where: str, entry: Any) -> Field:
     )
 
 
-def read_stream_schema(source: str, stream: str, dbt_project: Path = DBT_PROJECT_DIR) -> StreamSchema:
+def read_stream_schema(source: str, stream: str, sources_root: Path | None = None) -> StreamSchema:
     """The fields of one stream, from its dbt sources YAML (``payload`` column, ``config.meta.fields``)."""
     table_name = STREAMS.get((source, stream))
     if table_name is None:
         raise ValueError(f"no schema for stream {source}/{stream}; known: {', '.join('/'.join(k) for k in STREAMS)}")
-    path = sources_yaml(source, dbt_project)
+    path = sources_yaml(source, sources_root)
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:

@@ -424,7 +424,7 @@ def _wrap(text: str, width: int = 100) -> list[str]:
 
 def outputs(dbt_project: Path = DBT_PROJECT_DIR, expectations: Path = EXPECTATIONS_DIR) -> dict[Path, str]:
     """Every generated file and its content."""
-    schemas = {key: read_stream_schema(*key, dbt_project=dbt_project) for key in STREAMS}
+    schemas = {key: read_stream_schema(*key) for key in STREAMS}
     files = {dbt_project / "macros" / "record_schemas.sql": record_schemas_macro(list(schemas.values()))}
     for dataset in DATASETS:
         schema = schemas[(dataset.source, dataset.stream)]

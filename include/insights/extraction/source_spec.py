@@ -26,7 +26,7 @@ class StreamSpec:
 @dataclass(frozen=True)
 class SourceSpec:
     name: str
-    package_dir: Path  # the source's folder: its spec and client.py
+    package_dir: Path  # the source's folder: its spec, client.py and staging/
     # Credential key (as the client and the simulator name it) -> the environment variable holding it.
     credential_env: dict[str, str]
     retry_statuses: frozenset[int]
@@ -35,8 +35,7 @@ class SourceSpec:
     # and the bundled simulator's clock all read it from here.
     availability_delay: timedelta
     streams: tuple[StreamSpec, ...]
-    # Where the source's dbt staging folder (<staging_root>/<name>/) and its raw GX suites live.
-    staging_root: Path = _REPO_ROOT / "dbt_project" / "models" / "staging"
+    # Where its raw GX suites live (expectations/, one gate folder for every layer).
     suites_dir: Path = _REPO_ROOT / "expectations"
 
     @property
@@ -50,8 +49,9 @@ class SourceSpec:
 
     @property
     def staging_dir(self) -> Path:
-        """The source's dbt staging models, their tests and its dbt sources YAML."""
-        return self.staging_root / self.name
+        """The source's dbt staging models, their tests and its dbt sources YAML (a dbt model path:
+        dbt_project.yml lists ../include/insights/sources)."""
+        return self.package_dir / "staging"
 
     @property
     def sources_yml(self) -> Path:

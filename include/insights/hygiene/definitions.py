@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from insights.sources import source_names
+
 MANIFEST = "manifest.json"
 SEMANTIC_MANIFEST = "semantic_manifest.json"
 
@@ -337,6 +339,14 @@ def _ancestors(parent_map: Mapping[str, Iterable[str]], unique_id: str) -> set[s
     return seen
 
 
+def _layer(fqn: list[str]) -> str:
+    """The folder under models/ (staging, marts...); a source's staging models (model path
+    include/insights/sources: fqn project, source, staging, model) are of the staging layer."""
+    if len(fqn) > 3 and fqn[1] in source_names() and fqn[2] == "staging":
+        return "staging"
+    return fqn[1] if len(fqn) > 2 else ""
+
+
 def project_models(manifest: Mapping[str, Any]) -> tuple[ProjectModel, ...]:
     """Every model of the project with its layer, owner, distinct-user counting and ancestors."""
     project = (manifest.get("metadata") or {}).get("project_name")
@@ -355,7 +365,7 @@ def project_models(manifest: Mapping[str, Any]) -> tuple[ProjectModel, ...]:
             ProjectModel(
                 name=node["name"],
                 resource_path=node.get("original_file_path") or node.get("path") or node["name"],
-                layer=fqn[1] if len(fqn) > 2 else "",
+                layer=_layer(fqn),
                 owner=_text_or_none(meta.get("owner")),
                 counts_distinct_users=counts_distinct_users(node.get("raw_code")),
                 ancestors=tuple(

@@ -1,3 +1,4 @@
+{{ config(schema='staging', materialized='view') }}  {#- a source's staging models: views in schema staging -#}
 -- One row per tag of the latest version of each ticket, with its position in the tags
 -- array (1-based): "the first tag of the form area:<name>" depends on array order.
 select

@@ -1,3 +1,4 @@
+{{ config(schema='staging', materialized='view') }}  {#- a source's staging models: views in schema staging -#}
 -- Latest definition of each Typeform form (definitions are re-fetched with each extraction;
 -- the most recent fetch describes the form as it is now). Its questions, one row each, are
 -- in stg_typeform__form_fields. Fields come from the record schema in _typeform__sources.yml.

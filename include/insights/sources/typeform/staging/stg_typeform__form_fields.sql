@@ -1,3 +1,4 @@
+{{ config(schema='staging', materialized='view') }}  {#- a source's staging models: views in schema staging -#}
 -- One row per question of each form's latest definition, in form order. Questions inside a
 -- group (type group / inline_group, properties.fields) are listed after their group. The
 -- form's NPS question is its first field of type `nps` (shared spec sources.md section 3):

@@ -1,3 +1,4 @@
+{{ config(schema='staging', materialized='view') }}  {#- a source's staging models: views in schema staging -#}
 -- One row per Typeform response. Extraction intervals overlap (30-minute lookback), so a
 -- response can be landed several times: deduplicate on response_id (unique per form; older
 -- items carry it as `token`). The copy kept is the completed one if any (a partial response

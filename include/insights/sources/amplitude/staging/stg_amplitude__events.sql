@@ -1,3 +1,4 @@
+{{ config(schema='staging', materialized='view') }}  {#- a source's staging models: views in schema staging -#}
 -- Amplitude export records, typed: one row per raw record (duplicates included, see
 -- int_events__deduplicated). Timestamps are UTC without a zone, as the export writes them
 -- (`2026-01-05 13:45:12.123456`). An empty $insert_id or user_id means absent.

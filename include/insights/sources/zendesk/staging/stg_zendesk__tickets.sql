@@ -1,3 +1,4 @@
+{{ config(schema='staging', materialized='view') }}  {#- a source's staging models: views in schema staging -#}
 -- Latest version of each Zendesk ticket. The incremental export re-emits a ticket on every
 -- update, so the raw table holds several versions per id: the greatest updated_at wins
 -- (ties, e.g. the same version landed twice: greatest generated_timestamp, then the most

@@ -1,3 +1,4 @@
+{{ config(schema='staging', materialized='view') }}  {#- a source's staging models: views in schema staging -#}
 -- One row per answer of each (deduplicated) response, in answer order. An answer is
 -- {"field": {"id", "type", "ref"}, "type": T, T: value}; its value is typed into the column
 -- that fits T (unanswered questions have no row: Typeform omits them). Casts are defensive
