@@ -17,6 +17,7 @@ from insights.quality import DATASET_QUERY, GateFailed, data_docs_dir, gate_repo
 from insights.quality.datasets import load_frame, open_candidate
 from insights.quality.docs_index import CACHE_FILE
 from insights.quality.gx_runner import _RUNNERS
+from insights.quality.suites import suite_dirs
 from insights.settings import EXPECTATIONS_DIR, Settings
 from tests.quality.conftest import (
     Candidate,
@@ -167,7 +168,7 @@ def _frames(settings: Settings, backfill: bool = False) -> dict[str, object]:
     }
     con = open_candidate(settings.warehouse, None)
     try:
-        return {s.name: load_frame(con, s, params) for s in load_suites(EXPECTATIONS_DIR, AGGREGATED)}
+        return {s.name: load_frame(con, s, params) for s in load_suites(suite_dirs(), AGGREGATED)}
     finally:
         con.close()
 
@@ -180,7 +181,7 @@ def test_event_datasets_are_one_row_per_recomputed_partition(candidate: Candidat
         assert len(frame) == LOOKBACK_DAYS, name  # the nightly lookback window only
         count_column = "record_count" if name == AMP else "event_count"
         assert frame[count_column].sum() == events, name
-        for spec in next(s for s in load_suites(EXPECTATIONS_DIR, (name,))).expectations:
+        for spec in next(s for s in load_suites(suite_dirs(), (name,))).expectations:
             if spec.examples:  # every row-level rule counts its violations and lists examples
                 assert {spec.kwargs["column"], spec.examples} <= set(frame.columns), (name, spec.name)
                 assert (frame[spec.kwargs["column"]] == 0).all(), (name, spec.name)

@@ -14,7 +14,7 @@ import pytest
 
 from insights.quality import SuiteFileError, load_suites
 from insights.quality.datasets import ENVIRONMENT_PARAMS
-from insights.quality.suites import REQUIREMENTS, load_suite, query_params
+from insights.quality.suites import REQUIREMENTS, load_suite, query_params, suite_dirs
 from insights.settings import EXPECTATIONS_DIR
 
 Edit = Callable[[dict[str, Any]], Any]  # changes a suite document in place
@@ -33,7 +33,7 @@ SPEC_MARTS = {  # metrics.md section 8: the public interface
 
 
 def test_every_public_mart_and_raw_stream_has_a_suite() -> None:
-    names = {s.name for s in load_suites(EXPECTATIONS_DIR)}
+    names = {s.name for s in load_suites(suite_dirs())}
     assert {f"marts.{m}" for m in SPEC_MARTS} <= names
     assert {
         "raw.amplitude_events",
@@ -50,13 +50,13 @@ def test_every_public_mart_and_raw_stream_has_a_suite() -> None:
 
 
 def test_suites_are_ordered_by_layer() -> None:
-    layers = [s.layer for s in load_suites(EXPECTATIONS_DIR)]
+    layers = [s.layer for s in load_suites(suite_dirs())]
     order = ["raw", "staging", "marts", "audit", "checks"]
     assert layers == sorted(layers, key=order.index)
 
 
 def test_every_query_parameter_is_provided() -> None:
-    for suite in load_suites(EXPECTATIONS_DIR):
+    for suite in load_suites(suite_dirs()):
         missing = set(suite.sql_params) - RUN_PARAMS - set(ENVIRONMENT_PARAMS) - set(suite.params)
         assert not missing, f"{suite.name}: parameters nobody sets: {missing}"
         unused = set(suite.params) - set(suite.sql_params)
@@ -159,8 +159,8 @@ def test_unknown_dataset_selection_is_rejected(suite_dir: Path) -> None:
 
 
 def test_requirement_names_are_documented() -> None:
-    used = {r for s in load_suites(EXPECTATIONS_DIR) for r in s.requires} | {
-        r for s in load_suites(EXPECTATIONS_DIR) for e in s.expectations for r in e.requires
+    used = {r for s in load_suites(suite_dirs()) for r in s.requires} | {
+        r for s in load_suites(suite_dirs()) for e in s.expectations for r in e.requires
     }
     assert used <= set(REQUIREMENTS)
     assert used == {"semantic_layer", "published_snapshot", "nightly"}

@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from insights.settings import EXPECTATIONS_DIR
+from insights.sources import registered_sources
 
 # Conditions a dataset or an expectation can require of a run.
 REQUIREMENTS = {
@@ -188,17 +192,24 @@ def load_suite(path: Path) -> SuiteSpec:
     )
 
 
-def load_suites(directory: Path, names: tuple[str, ...] | None = None) -> list[SuiteSpec]:
-    """Every suite of the folder (or the named ones), in layer order."""
-    directory = Path(directory)
-    paths = sorted(directory.glob("*.json"))
+def suite_dirs() -> tuple[Path, ...]:
+    """The gate's suite folders: expectations/ (the layers above raw, and the raw zone's bookkeeping)
+    plus each registered source's expectations/ (its raw suites, beside its client)."""
+    return (EXPECTATIONS_DIR, *(spec.expectations_dir for spec in registered_sources()))
+
+
+def load_suites(directories: Path | Sequence[Path], names: tuple[str, ...] | None = None) -> list[SuiteSpec]:
+    """Every suite of the folder(s) (or the named ones), in layer order."""
+    folders = (Path(directories),) if isinstance(directories, str | Path) else tuple(map(Path, directories))
+    where = ", ".join(str(folder) for folder in folders)
+    paths = sorted((p for folder in folders for p in folder.glob("*.json")), key=lambda p: p.name)
     if not paths:
-        raise SuiteFileError(f"{directory}: no suite files (*.json)")
+        raise SuiteFileError(f"{where}: no suite files (*.json)")
     suites = [load_suite(p) for p in paths]
     if names is not None:
         known = {s.name for s in suites}
         unknown = [n for n in names if n not in known]
         if unknown:
-            raise SuiteFileError(f"{directory}: no suite named {', '.join(unknown)}")
+            raise SuiteFileError(f"{where}: no suite named {', '.join(unknown)}")
         suites = [s for s in suites if s.name in names]
     return sorted(suites, key=lambda s: (LAYERS.index(s.layer), s.name))
