@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from insights_dev.bundled_simulator import source_endpoints
-
 from insights import progress
 from insights.settings import SOURCES, Settings, load_settings
 from insights.workspace import load_workspace
@@ -43,6 +41,8 @@ def daily_intervals(first_day: date, last_day: date) -> list[tuple[datetime, dat
 
 def extract(source: str, start: datetime, end: datetime, settings: Settings | None = None) -> ExtractResult:
     """Extract one source for one interval (the extraction DAGs' task)."""
+    from insights_dev.bundled_simulator import source_endpoints  # serves only sources without a URL (demo)
+
     from insights.extraction.extract import extract_interval
 
     settings = settings or load_settings()
@@ -218,7 +218,7 @@ def _timed(result: BackfillResult, stage: str, step: Callable[[], Any]) -> Any:
 
 def backfill(first_day: date, last_day: date, settings: Settings | None = None,
              world: World | None = None) -> BackfillResult:
-    """The whole nightly pipeline over a range: extraction day by day (the three sources side by
+    """The whole nightly pipeline over a range: extraction day by day (the sources side by
     side, as their DAGs run), then one warehouse build for the range, then the later stages."""
     settings = settings or load_settings()
     load_workspace(settings.config_dir)  # a bad workspace config fails here, before any request
@@ -227,6 +227,8 @@ def backfill(first_day: date, last_day: date, settings: Settings | None = None,
     result = BackfillResult(first_day, last_day)
 
     def extract_all() -> None:
+        from insights_dev.bundled_simulator import source_endpoints  # serves only sources without a URL
+
         with source_endpoints(settings, world) as live, ThreadPoolExecutor(len(SOURCES)) as pool:
             futures = {s: pool.submit(extract_days, s, first_day, last_day, live) for s in SOURCES}
             result.extracts = {s: f.result() for s, f in futures.items()}

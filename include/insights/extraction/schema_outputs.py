@@ -248,12 +248,15 @@ def datasets() -> tuple[Dataset, ...]:
     )
 
 
+DATASETS = datasets()
+
+
 def outputs(dbt_project: Path = DBT_PROJECT_DIR) -> dict[Path, str]:
     """Every generated file and its content: the raw suites go to their source's expectations/."""
     schemas = {key: read_stream_schema(*key) for key in STREAMS}
     files = {dbt_project / "macros" / "record_schemas.sql": record_schemas_macro(list(schemas.values()))}
     folders = {spec.name: spec.expectations_dir for spec in registered_sources()}
-    for dataset in datasets():
+    for dataset in DATASETS:
         schema = schemas[(dataset.source, dataset.stream)]
         folder = folders[dataset.source]
         files[folder / f"{dataset.name}.sql"] = dataset_sql(dataset, schema)

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from insights_dev.simulator.credentials import simulated_credentials
-
 from insights.settings import DEFAULT_SERVING_DSN, REPO_ROOT
 from insights.sources import registered_sources, source_names
 
@@ -160,6 +158,8 @@ class StackConfig:
         )
         env.setdefault("INSIGHTS_RETRY_DELAY_SECONDS", "60")  # locally, retry a failed task after a minute
         env.update(self.metadata_env())
+        from insights_dev.simulator.credentials import simulated_credentials  # the stack serves the simulator
+
         for spec in registered_sources():
             env.setdefault(spec.url_env, f"{self.simulator_url}/{spec.name}")
             for key, value in simulated_credentials(spec.name).items():
