@@ -73,12 +73,11 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from insights_dev.bundled_simulator import bundled_world
-
     from insights import airflow_local, progress
     from insights.kpi_summary import kpi_summary
     from insights.pipeline import backfill
     from insights.run_summary import AirflowNight, run_summary
+    from insights_dev.bundled_simulator import bundled_world
 
     if not all(settings.endpoint(s).simulated for s in SOURCES):
         print(

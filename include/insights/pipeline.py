@@ -21,9 +21,8 @@ from insights.settings import SOURCES, Settings, load_settings
 from insights.workspace import load_workspace
 
 if TYPE_CHECKING:
-    from insights_dev.simulator import World
-
     from insights.extraction.extract import ExtractResult
+    from insights_dev.simulator import World
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +40,8 @@ def daily_intervals(first_day: date, last_day: date) -> list[tuple[datetime, dat
 
 def extract(source: str, start: datetime, end: datetime, settings: Settings | None = None) -> ExtractResult:
     """Extract one source for one interval (the extraction DAGs' task)."""
-    from insights_dev.bundled_simulator import source_endpoints  # serves only sources without a URL (demo)
-
     from insights.extraction.extract import extract_interval
+    from insights_dev.bundled_simulator import source_endpoints  # serves only sources without a URL (demo)
 
     settings = settings or load_settings()
     with source_endpoints(settings) as live:

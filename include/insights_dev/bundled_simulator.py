@@ -72,9 +72,8 @@ def bundled_world(settings: Settings, config: WorldConfig | None = None) -> Worl
     """The world the bundled simulator serves: the replay folder, else the generated world
     (`config`, by default the one the environment describes)."""
     import insights_dev.simulator as simulator_package
-    from insights_dev.simulator import generate_world, load_replay
-
     from insights.workspace import load_workspace
+    from insights_dev.simulator import generate_world, load_replay
 
     if settings.replay_dir is not None:
         log.info("simulator: replaying %s", settings.replay_dir)

@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from insights_dev.simulator import WorldConfig, export_world, generate_world
 
 from insights.settings import load_settings
+from insights_dev.simulator import WorldConfig, export_world, generate_world
 from tests.e2e.conftest import run_insights
 
 pytestmark = pytest.mark.slow

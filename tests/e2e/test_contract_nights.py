@@ -25,13 +25,13 @@ from typing import Any
 
 import duckdb
 import pytest
-from insights_dev.bundled_simulator import limits_from_env
-from insights_dev.simulator import SimulatorServer, World, WorldConfig, generate_world
-from insights_dev.simulator.world import parse_timestamp
 
 from insights import pipeline
 from insights.settings import PACKAGE_CONFIG_DIR, SOURCES, Settings, SourceEndpoint, load_settings
 from insights.workspace import load_workspace
+from insights_dev.bundled_simulator import limits_from_env
+from insights_dev.simulator import SimulatorServer, World, WorldConfig, generate_world
+from insights_dev.simulator.world import parse_timestamp
 from tests.contract.reference import Calendar, RawRecords, compute_marts
 
 pytestmark = pytest.mark.slow

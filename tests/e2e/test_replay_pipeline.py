@@ -16,10 +16,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from insights_dev.simulator import WorldConfig, export_world, generate_world
 
 from insights import airflow_local
 from insights.settings import load_settings
+from insights_dev.simulator import WorldConfig, export_world, generate_world
 from tests.e2e.conftest import run_insights
 
 pytestmark = pytest.mark.slow

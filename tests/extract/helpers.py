@@ -18,10 +18,9 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from insights_dev.simulator import Faults, Limits, SimRequest, SimResponse, SimulatorServer, World
-
 from insights.settings import Settings, SourceEndpoint
 from insights.sources import source_names, source_spec
+from insights_dev.simulator import Faults, Limits, SimRequest, SimResponse, SimulatorServer, World
 
 FIRST_DAY = date(2026, 8, 3)
 LAST_DAY = date(2026, 8, 5)

@@ -16,7 +16,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from insights_dev.simulator import Faults, SimRequest, SimResponse
 
 from insights.extraction import landing
 from insights.extraction.extract import extract_interval
@@ -24,6 +23,7 @@ from insights.extraction.landing import RawZone
 from insights.sources.amplitude import bulk as amplitude_bulk
 from insights.sources.amplitude.bulk import CANONICAL_GZIP_HEADER, RecordCheck, _Shape, copy_gzip_entry
 from insights.sources.amplitude.client import events_schema, validate_event
+from insights_dev.simulator import Faults, SimRequest, SimResponse
 from tests.extract.helpers import (
     FIRST_DAY,
     day_start,

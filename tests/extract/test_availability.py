@@ -13,13 +13,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import requests
-from insights_dev.bundled_simulator import source_endpoints
-from insights_dev.simulator import WorldConfig, generate_world
 
 from insights.extraction.extract import extract_interval
 from insights.extraction.http import server_time
 from insights.pipeline import extract_days
 from insights.sources import availability_delay
+from insights_dev.bundled_simulator import source_endpoints
+from insights_dev.simulator import WorldConfig, generate_world
 from tests.extract.helpers import (
     FIRST_DAY,
     day_start,

@@ -12,13 +12,13 @@ import json
 from pathlib import Path
 
 import pytest
-from insights_dev.simulator import Faults, SimRequest, SimResponse
-from insights_dev.simulator.protocol import json_response
 
 from insights.extraction.extract import extract_interval
 from insights.extraction.landing import QuarantineThresholdError
 from insights.settings import PACKAGE_CONFIG_DIR
 from insights.warehouse import load_raw
+from insights_dev.simulator import Faults, SimRequest, SimResponse
+from insights_dev.simulator.protocol import json_response
 from tests.extract.helpers import (
     FIRST_DAY,
     day_start,

@@ -15,12 +15,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from insights_dev.simulator import Faults, SimRequest, SimResponse
 
 from insights import cli
 from insights.extraction.extract import StorageError, extract_interval
 from insights.extraction.http import HttpPolicy, SourceHTTPError
 from insights.extraction.landing import HashingWriter
+from insights_dev.simulator import Faults, SimRequest, SimResponse
 from tests.extract.helpers import (
     FIRST_DAY,
     day_start,

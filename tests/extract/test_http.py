@@ -10,12 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from insights_dev.simulator import Faults, SimRequest, SimResponse
-from insights_dev.simulator.protocol import json_response
 
 from insights.extraction.extract import extract_interval
 from insights.extraction.http import SourceAuthError, SourceHTTPError, make_session
 from insights.settings import SourceEndpoint
+from insights_dev.simulator import Faults, SimRequest, SimResponse
+from insights_dev.simulator.protocol import json_response
 from tests.extract.helpers import (
     FIRST_DAY,
     day_start,

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from insights_dev.simulator import Limits, SimulatorServer
 
 from insights.extraction.extract import ExtractResult, extract_interval
+from insights_dev.simulator import Limits, SimulatorServer
 from tests.extract.helpers import (
     FIRST_DAY,
     NOW,

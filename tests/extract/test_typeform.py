@@ -10,10 +10,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from insights_dev.simulator import Faults, Limits, SimRequest, SimResponse
-from insights_dev.simulator.protocol import json_response
 
 from insights.extraction.extract import extract_interval
+from insights_dev.simulator import Faults, Limits, SimRequest, SimResponse
+from insights_dev.simulator.protocol import json_response
 from tests.extract.helpers import (
     FIRST_DAY,
     day_start,

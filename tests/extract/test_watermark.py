@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from insights_dev.simulator import Faults, SimRequest, SimResponse
-from insights_dev.simulator.protocol import json_response
 
 from insights.extraction.extract import extract_interval
 from insights.extraction.http import SourceHTTPError
 from insights.extraction.state import SourceState, advance_watermark
+from insights_dev.simulator import Faults, SimRequest, SimResponse
+from insights_dev.simulator.protocol import json_response
 from tests.extract.helpers import (
     FIRST_DAY,
     day_start,

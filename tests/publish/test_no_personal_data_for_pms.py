@@ -28,12 +28,12 @@ from typing import Any
 import duckdb
 import psycopg2
 import pytest
-from insights_dev.simulator import World, WorldConfig, generate_world
 from psycopg2 import sql
 
 from insights.pipeline import backfill, publish_marts
 from insights.settings import Settings, load_settings
 from insights.warehouse import dbt_paths
+from insights_dev.simulator import World, WorldConfig, generate_world
 from tests.publish.conftest import Serving
 from tests.publish.conftest import World as PublishWorld
 

@@ -16,13 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from insights.settings import REPO_ROOT
 from insights_dev.reliability import landed_keys, run_extraction, write_table
 from insights_dev.reliability.harness import KEYS, ExtractionRun
 from insights_dev.reliability.report import save_outcomes
 from insights_dev.simulator import World, WorldConfig, generate_world
 from insights_dev.simulator.faults import AcceptCredentials, FaultPlan
-
-from insights.settings import REPO_ROOT
 from tests.reliability.record import OUTCOMES
 
 WORLD = WorldConfig(users=80, days=3)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from insights_dev.reliability import environment, landed_keys, quarantine_entries, run_extraction
 from insights_dev.reliability.harness import KEYS
 from insights_dev.simulator import World
@@ -33,7 +34,6 @@ from insights_dev.simulator.faults import (
     TruncatedZip,
     empty_day,
 )
-
 from tests.reliability.conftest import NOW, CleanRun
 from tests.reliability.record import report
 

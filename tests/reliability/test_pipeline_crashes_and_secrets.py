@@ -16,6 +16,9 @@ from pathlib import Path
 import duckdb
 import psutil
 import pytest
+
+from insights.pipeline import build_warehouse, publish_marts, quality_gate
+from insights.warehouse import WarehouseBusyError
 from insights_dev.reliability import environment, mart_rows, run_extraction
 from insights_dev.reliability.harness import files_containing, settings_for
 from insights_dev.simulator import World
@@ -28,9 +31,6 @@ from insights_dev.simulator.faults import (
     Timeouts,
     TruncatedZip,
 )
-
-from insights.pipeline import build_warehouse, publish_marts, quality_gate
-from insights.warehouse import WarehouseBusyError
 from tests.reliability.conftest import NOW, SECRET_VALUES, CleanRun
 from tests.reliability.record import report
 

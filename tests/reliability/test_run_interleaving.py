@@ -21,13 +21,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from insights.locks import raw_zone_lock_path
+from insights.pipeline import load_raw_zone
 from insights_dev.reliability import run_extraction
 from insights_dev.reliability.harness import ExtractionRun, landed_keys, settings_for
 from insights_dev.simulator import World
 from insights_dev.simulator.faults import FaultPlan, SlowResponses
-
-from insights.locks import raw_zone_lock_path
-from insights.pipeline import load_raw_zone
 from tests.reliability.conftest import NOW, CleanRun
 from tests.reliability.record import report
 

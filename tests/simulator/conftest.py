@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 
 import pytest
+
 from insights_dev.simulator import Limits, SimulatorServer, World
 
 from .helpers import FAST_LIMITS

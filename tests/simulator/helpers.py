@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import requests
+
 from insights_dev.simulator import Limits, SimulatorServer, World
 
 # High limits keep the contract tests fast; the rate-limit tests set low ones explicitly.

@@ -10,6 +10,7 @@ import time
 from datetime import date, timedelta
 
 import pytest
+
 from insights_dev.bundled_simulator import live_world_config_from_env
 from insights_dev.simulator import SimulatorServer, WorldConfig, generate_world
 from insights_dev.simulator.live import live_world_config

@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import requests
-from insights_dev.simulator import Faults, SimRequest, SimResponse, SimulatorServer, default_clock_for
 
 from insights.sources import availability_delay
 from insights.sources.amplitude.client import is_final
+from insights_dev.simulator import Faults, SimRequest, SimResponse, SimulatorServer, default_clock_for
 
 from .helpers import make_event, make_world, session_for, utc
 

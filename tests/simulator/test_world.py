@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 
 import pytest
-from insights_dev.simulator import World, WorldConfig, default_clock_for, generate_world
 
 from insights.settings import PACKAGE_CONFIG_DIR
 from insights.workspace import load_workspace
+from insights_dev.simulator import World, WorldConfig, default_clock_for, generate_world
 
 WORKSPACE = load_workspace(PACKAGE_CONFIG_DIR)
 PLAN = {e.name: e for e in WORKSPACE.tracking_plan.events}

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import requests
+
 from insights_dev.simulator import Limits
 
 from .helpers import FAST_LIMITS, iso, make_world, session_for, utc

@@ -29,13 +29,12 @@ def test_every_registered_source_has_its_parts(name: str) -> None:
 
 
 def test_the_shared_registries_derive_from_the_specs() -> None:
-    from insights_dev.simulator.server import SOURCES as SIMULATED
-
     from insights.dag_toolkit import ALLOWED_TAGS, EXTRACT_SOURCES
     from insights.extraction.extract import URL_ENV
     from insights.extraction.http import CREDENTIAL_ENV, RETRY_STATUSES
     from insights.extraction.schema import STREAMS as SCHEMA_STREAMS
     from insights.warehouse.raw_tables import STREAMS as RAW_STREAMS
+    from insights_dev.simulator.server import SOURCES as SIMULATED
 
     names = tuple(spec.name for spec in registered_sources())
     assert names == SOURCE_PACKAGES == EXTRACT_SOURCES == SIMULATED == tuple(load_settings().endpoints)

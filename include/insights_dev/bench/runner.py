@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from insights_dev.bench.scale_world import ScaleConfig, write_day
 
 from insights.extraction.landing import RawZone, utc_iso
 from insights.settings import PACKAGE_CONFIG_DIR, load_settings
 from insights.workspace import load_workspace
+from insights_dev.bench.scale_world import ScaleConfig, write_day
 
 log = logging.getLogger("insights_dev.bench")
 

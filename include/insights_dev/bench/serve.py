@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+
 from insights_dev.simulator import Limits, SimulatorServer, World, WorldConfig, generate_world
 from insights_dev.simulator.amplitude import AmplitudeStore
 

@@ -80,9 +80,8 @@ def _publish(settings: Settings, night: date) -> dict[str, Any]:
 
 
 def _floor(settings: Settings, night: date) -> dict[str, Any]:
-    from insights_dev.bench.floor import floor_metrics
-
     from insights.workspace import load_workspace
+    from insights_dev.bench.floor import floor_metrics
 
     rows = floor_metrics(settings.raw_dir, load_workspace(settings.config_dir))
     return {"rows": [[d.isoformat(), dau, wau, mau] for d, dau, wau, mau in rows]}

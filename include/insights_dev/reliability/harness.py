@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from insights_dev.simulator import Faults, Limits, SimulatorServer, World
 
 from insights.extraction.landing import QUARANTINE_DIR
 from insights.settings import PACKAGE_CONFIG_DIR, SOURCES, Settings, SourceEndpoint
+from insights_dev.simulator import Faults, Limits, SimulatorServer, World
 
 # Small Zendesk pages and ZIP parts, so page boundaries and multi-entry archives exist in a tiny world
 # (the Typeform extractor asks page_size=1000, which the simulator must allow);

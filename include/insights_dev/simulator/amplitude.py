@@ -21,10 +21,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+from typing import TYPE_CHECKING, Any
 
 from insights_dev.simulator.limits import Limits
-from insights_dev.simulator.protocol import SimRequest, SimResponse, text_response
+from insights_dev.simulator.protocol import Handler, SimRequest, SimResponse, text_response
 from insights_dev.simulator.world import epoch_seconds
+
+if TYPE_CHECKING:
+    from insights_dev.simulator.world import World
 
 CREDENTIALS = {"api_key": "sim-api-key", "secret_key": "sim-secret-key"}
 DEFAULT_PROJECT_ID = 187520
@@ -194,3 +198,8 @@ class AmplitudeApi:
             raise
         headers = [("Content-Type", "application/zip")]
         return SimResponse(200, headers, stream=spool, stream_length=length)
+
+
+def serve(world: World, limits: Limits, **options: Any) -> Handler:
+    """The handler the simulator serves at /amplitude (insights_dev.simulator.server builds one per source)."""
+    return AmplitudeApi(world.events, limits, options.get("amplitude_store")).handle

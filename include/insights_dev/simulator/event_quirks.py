@@ -11,11 +11,10 @@ import random
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
+from insights.workspace import PlannedEvent, PlannedProperty, Workspace
 from insights_dev.simulator.config import WorldConfig
 from insights_dev.simulator.gen_events import Draft, PlanRoles, valid_properties
 from insights_dev.simulator.population import new_uuid
-
-from insights.workspace import PlannedEvent, PlannedProperty, Workspace
 
 VIOLATION_KINDS = ("missing_required", "string_for_integer", "one_for_boolean", "float_for_integer", "outside_allowed")
 

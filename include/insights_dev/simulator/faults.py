@@ -24,11 +24,10 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+from insights.sources import source_names
 from insights_dev.simulator.credentials import simulated_credentials
 from insights_dev.simulator.protocol import Faults, SimRequest, SimResponse, json_response
 from insights_dev.simulator.world import World
-
-from insights.sources import source_names
 
 AMPLITUDE_EXPORT = "/api/2/export"
 

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import accumulate
 
+from insights.workspace import PlannedEvent, PlannedProperty, Workspace
 from insights_dev.simulator.config import WorldConfig
 from insights_dev.simulator.population import Device, Population, User, new_uuid
-
-from insights.workspace import PlannedEvent, PlannedProperty, Workspace
 
 LIBRARIES = {"Web": "amplitude-ts/2.11.0", "iOS": "amplitude-swift/1.9.2", "Android": "amplitude-kotlin/1.16.8"}
 APP_VERSION = "4.12.0"

@@ -6,11 +6,10 @@ import random
 import string
 from datetime import date, datetime, time, timedelta
 
+from insights.workspace import Workspace
 from insights_dev.simulator.config import WorldConfig
 from insights_dev.simulator.population import FIRST_NAMES, LAST_NAMES, Population, User
 from insights_dev.simulator.texts import FeedbackTexts
-
-from insights.workspace import Workspace
 
 NPS_FORM_ID = "nPs7Kq2W"
 BAROMETER_FORM_ID = "pmB4r0mT"

@@ -13,11 +13,10 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from insights.workspace import Workspace
 from insights_dev.simulator.config import WorldConfig
 from insights_dev.simulator.population import Population, User
 from insights_dev.simulator.texts import FeedbackTexts
-
-from insights.workspace import Workspace
 
 FIRST_TICKET_ID = 1001
 AGENT_IDS = tuple(25_000_000_000 + n for n in range(6))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from insights.settings import PACKAGE_CONFIG_DIR
+from insights.workspace import Workspace, load_workspace
 from insights_dev.simulator import event_quirks
 from insights_dev.simulator.config import WorldConfig
 from insights_dev.simulator.gen_events import PlanRoles, simulate_behaviour
@@ -13,9 +15,6 @@ from insights_dev.simulator.gen_tickets import generate_tickets
 from insights_dev.simulator.population import build_population
 from insights_dev.simulator.texts import FeedbackTexts
 from insights_dev.simulator.world import World
-
-from insights.settings import PACKAGE_CONFIG_DIR
-from insights.workspace import Workspace, load_workspace
 
 
 def generate_world(config: WorldConfig = WorldConfig(), workspace: Workspace | None = None) -> World:  # noqa: B008

@@ -6,9 +6,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from insights_dev.simulator.config import WorldConfig
-
 from insights.workspace import Workspace
+from insights_dev.simulator.config import WorldConfig
 
 FIRST_NAMES = (
     "ana", "ben", "chloe", "david", "emma", "farid", "grace", "hugo", "ines", "jonas", "kira", "liam",

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import IO, Any
 
 
@@ -76,6 +77,10 @@ def json_response(status: int, payload: Any, headers: list[tuple[str, str]] | No
 
 def text_response(status: int, text: str, headers: list[tuple[str, str]] | None = None) -> SimResponse:
     return SimResponse(status, [("Content-Type", "text/plain; charset=utf-8"), *(headers or [])], text.encode())
+
+
+# What a simulated API is: a function of (request, the vendor's now) -> response.
+Handler = Callable[[SimRequest, datetime], SimResponse]
 
 
 class Faults:

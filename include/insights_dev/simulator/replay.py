@@ -18,9 +18,8 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-from insights_dev.simulator.world import World, parse_timestamp
-
 from insights.settings import PACKAGE_CONFIG_DIR
+from insights_dev.simulator.world import World, parse_timestamp
 
 CONFIG_FILES = ("tracking_plan.yml", "product_areas.csv", "product_area_keywords.csv", "settings.yml")
 OPTIONAL_CONFIG_FILES = ("barometer_invitees.csv",)  # copied when the workspace has them

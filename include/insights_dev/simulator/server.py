@@ -17,18 +17,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from urllib.parse import parse_qs, urlsplit
 
-from insights_dev.simulator.amplitude import AmplitudeApi, AmplitudeStore
-from insights_dev.simulator.credentials import simulated_credentials
-from insights_dev.simulator.limits import Limits
-from insights_dev.simulator.protocol import Faults, SimRequest, SimResponse, json_response
-from insights_dev.simulator.typeform import TypeformApi
-from insights_dev.simulator.world import World, as_utc
-from insights_dev.simulator.zendesk import ZendeskApi
-
 from insights.sources import source_names
+from insights_dev.simulator.amplitude import AmplitudeStore
+from insights_dev.simulator.credentials import simulated_api, simulated_credentials
+from insights_dev.simulator.limits import Limits
+from insights_dev.simulator.protocol import Faults, Handler, SimRequest, SimResponse, json_response
+from insights_dev.simulator.world import World, as_utc
 
-# Routes: one simulated API per registered source (insights.sources), each at /<source>.
-SOURCES = source_names()
+# Routes: one per registered source (insights.sources) with a simulated API module, each at /<source>.
+SOURCES = tuple(source for source in source_names() if simulated_api(source) is not None)
 log = logging.getLogger(__name__)
 
 
@@ -56,10 +53,9 @@ class SimulatorServer:
         # Unpinned, the vendors' clock is `clock` (a test's injected clock) or the wall clock.
         self._clock = clock or (lambda: datetime.now(UTC))
         self._host, self._port = host, port
-        self._apis: dict[str, Callable[[SimRequest, datetime], SimResponse]] = {
-            "amplitude": AmplitudeApi(world.events, limits, amplitude_store).handle,
-            "zendesk": ZendeskApi(world.ticket_versions, limits).handle,
-            "typeform": TypeformApi(world.forms, world.responses, limits).handle,
+        # One simulated API per registered source that has one (insights_dev.simulator.<source>.serve).
+        self._apis: dict[str, Handler] = {
+            source: simulated_api(source).serve(world, limits, amplitude_store=amplitude_store) for source in SOURCES
         }
         self._log: list[tuple[str, str, int]] = []
         self._lock = threading.Lock()

@@ -12,10 +12,14 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from insights_dev.simulator.limits import Limits, RateLimiter
-from insights_dev.simulator.protocol import SimRequest, SimResponse, json_response
+from insights_dev.simulator.protocol import Handler, SimRequest, SimResponse, json_response
 from insights_dev.simulator.world import epoch_seconds, parse_timestamp
+
+if TYPE_CHECKING:
+    from insights_dev.simulator.world import World
 
 CREDENTIALS = {"token": "sim-token"}
 RESPONSE_TYPES = ("started", "partial", "completed")
@@ -195,3 +199,8 @@ class TypeformApi:
                 "items": [r.item for r in rows[:size]],
             },
         )
+
+
+def serve(world: World, limits: Limits, **options: Any) -> Handler:
+    """The handler the simulator serves at /typeform (insights_dev.simulator.server builds one per source)."""
+    return TypeformApi(world.forms, world.responses, limits).handle

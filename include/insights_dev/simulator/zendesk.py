@@ -15,11 +15,15 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from insights_dev.simulator.limits import Limits, RateLimiter
-from insights_dev.simulator.protocol import SimRequest, SimResponse, json_response
+from insights_dev.simulator.protocol import Handler, SimRequest, SimResponse, json_response
 from insights_dev.simulator.world import epoch_seconds
+
+if TYPE_CHECKING:
+    from insights_dev.simulator.world import World
 
 CREDENTIALS = {"email": "sim@example.com", "api_token": "sim-token"}
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
@@ -197,3 +201,8 @@ class ZendeskApi:
 
 class TooRecent(ValueError):
     """start_time within the last minute (Zendesk answers 422)."""
+
+
+def serve(world: World, limits: Limits, **options: Any) -> Handler:
+    """The handler the simulator serves at /zendesk (insights_dev.simulator.server builds one per source)."""
+    return ZendeskApi(world.ticket_versions, limits).handle
