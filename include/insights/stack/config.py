@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from insights.settings import DEFAULT_SERVING_DSN, REPO_ROOT
-from insights.sources import registered_sources, source_names
+from insights.sources import source_names
 
 DEFAULT_HISTORY_DAYS = 14
 PROCFILE = REPO_ROOT / "Procfile"
@@ -158,11 +158,9 @@ class StackConfig:
         )
         env.setdefault("INSIGHTS_RETRY_DELAY_SECONDS", "60")  # locally, retry a failed task after a minute
         env.update(self.metadata_env())
-        from insights_dev.simulator.credentials import simulated_credentials  # the stack serves the simulator
+        from insights_dev.simulator.credentials import simulated_env  # the stack serves the simulator
 
-        for spec in registered_sources():
-            env.setdefault(spec.url_env, f"{self.simulator_url}/{spec.name}")
-            for key, value in simulated_credentials(spec.name).items():
-                env.setdefault(spec.credential_env[key], value)
+        for name, value in simulated_env(self.simulator_url).items():
+            env.setdefault(name, value)
         return env
 

@@ -35,21 +35,13 @@ from insights.extraction.landing import RawZone, utc_iso
 from insights.settings import PACKAGE_CONFIG_DIR, load_settings
 from insights.workspace import load_workspace
 from insights_dev.bench.scale_world import ScaleConfig, write_day
+from insights_dev.simulator.credentials import simulated_env
 
 log = logging.getLogger("insights_dev.bench")
 
 NIGHT = date(2026, 9, 2)  # the measured night; history is the days before it
 NIGHT_STAGES = ("extract", "load", "dbt", "gate", "publish")
 SERVER_START_TIMEOUT = 600
-_SIM_ENV = {
-    "INSIGHTS_AMPLITUDE_API_KEY": "sim-api-key",
-    "INSIGHTS_AMPLITUDE_SECRET_KEY": "sim-secret-key",
-    "INSIGHTS_ZENDESK_EMAIL": "sim@example.com",
-    "INSIGHTS_ZENDESK_API_TOKEN": "sim-token",
-    "INSIGHTS_TYPEFORM_TOKEN": "sim-token",
-}
-
-
 @dataclass(frozen=True)
 class StageRun:
     stage: str
@@ -162,9 +154,7 @@ def run_case(bench_dir: Path, events_per_day: int, history_days: int, *, full_re
                 "INSIGHTS_CONFIG_DIR": os.environ.get("INSIGHTS_CONFIG_DIR", str(PACKAGE_CONFIG_DIR))})
     server, port = _start_server(events_dir, first_day, NIGHT, work)
     try:
-        env.update(_SIM_ENV)
-        for source in ("amplitude", "zendesk", "typeform"):
-            env[f"INSIGHTS_{source.upper()}_URL"] = f"http://127.0.0.1:{port}/{source}"
+        env.update(simulated_env(f"http://127.0.0.1:{port}"))
         os.environ.clear()
         os.environ.update(env)  # this process's own setup calls read the same settings
         _setup_previous_nights(case, history, first_day)

@@ -19,11 +19,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from insights.settings import PACKAGE_CONFIG_DIR
+from insights.sources import source_names
 from insights_dev.simulator.world import World, parse_timestamp
 
 CONFIG_FILES = ("tracking_plan.yml", "product_areas.csv", "product_area_keywords.csv", "settings.yml")
 OPTIONAL_CONFIG_FILES = ("barometer_invitees.csv",)  # copied when the workspace has them
-DATA_DIRS = ("amplitude", "typeform", "zendesk")
+DATA_DIRS = source_names()  # one data folder per source
 
 
 class ReplayError(ValueError):
