@@ -46,7 +46,7 @@ def test_the_shared_registries_derive_from_the_specs() -> None:
 @pytest.fixture
 def fourth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SourceSpec]:
     """A complete fourth source `fourth`, importable as insights.sources.fourth: its client, its staging
-    folder (zendesk's sources YAML, renamed) and its raw suite."""
+    folder (zendesk's sources YAML, renamed) and its raw suite, all in its own folder."""
     package = tmp_path / "packages" / "fourth"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
@@ -57,14 +57,13 @@ def fourth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SourceSp
     text = ZENDESK.sources_yml.read_text().replace("zendesk_tickets", "fourth_tickets")
     (staging / "_fourth__sources.yml").write_text(text.replace("name: zendesk", "name: fourth"))
     (staging / "stg_fourth__tickets.sql").write_text("select 1 as ticket_id\n")
-    suites = tmp_path / "expectations"
+    suites = package / "expectations"
     suites.mkdir()
     shutil.copy(ZENDESK.raw_suites[0], suites / "raw.fourth_tickets.json")
     yield SourceSpec(
         name="fourth", package_dir=package, credential_env={"token": "INSIGHTS_FOURTH_TOKEN"},
         retry_statuses=ZENDESK.retry_statuses, read_timeout=30.0, availability_delay=ZENDESK.availability_delay,
         streams=(StreamSpec("tickets", "fourth_tickets", "tickets"),),
-        suites_dir=suites,
     )
     for module in [m for m in sys.modules if m.startswith("insights.sources.fourth")]:
         del sys.modules[module]
