@@ -79,13 +79,13 @@ def test_package_import_does_not_import_great_expectations() -> None:
 def suite_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "expectations"
     folder.mkdir()
-    for name in ("marts.metrics_support_daily.json", "marts.metrics_support_daily.sql"):
+    for name in ("marts.metrics_feature_adoption_weekly.json", "marts.metrics_feature_adoption_weekly.sql"):
         shutil.copy(EXPECTATIONS_DIR / name, folder / name)
     return folder
 
 
 def _edit(folder: Path, edit: Edit) -> Path:
-    path = folder / "marts.metrics_support_daily.json"
+    path = folder / "marts.metrics_feature_adoption_weekly.json"
     doc = json.loads(path.read_text())
     edit(doc)
     path.write_text(json.dumps(doc))
@@ -93,9 +93,9 @@ def _edit(folder: Path, edit: Edit) -> Path:
 
 
 def test_a_copy_loads(suite_dir: Path) -> None:
-    suite = load_suite(suite_dir / "marts.metrics_support_daily.json")
-    assert suite.key == ("date_day",)
-    assert suite.expectation("no_missing_day").type == "expect_column_values_to_be_in_set"
+    suite = load_suite(suite_dir / "marts.metrics_feature_adoption_weekly.json")
+    assert suite.key == ("week_start", "feature")
+    assert suite.expectation("week_starts_monday").type == "expect_column_values_to_be_in_set"
 
 
 @pytest.mark.parametrize(
@@ -136,15 +136,15 @@ def test_malformed_suite_is_rejected_naming_the_entry(suite_dir: Path, edit: Edi
 
 
 def test_invalid_json_names_line_and_column(suite_dir: Path) -> None:
-    path = suite_dir / "marts.metrics_support_daily.json"
-    path.write_text('{\n  "name": "marts.metrics_support_daily",\n  "meta": {,}\n}')
+    path = suite_dir / "marts.metrics_feature_adoption_weekly.json"
+    path.write_text('{\n  "name": "marts.metrics_feature_adoption_weekly",\n  "meta": {,}\n}')
     with pytest.raises(SuiteFileError, match=r"invalid JSON: line 3, column 12"):
         load_suites(suite_dir)
 
 
 def test_missing_query_is_rejected(suite_dir: Path) -> None:
-    (suite_dir / "marts.metrics_support_daily.sql").unlink()
-    with pytest.raises(SuiteFileError, match=r"marts\.metrics_support_daily\.sql not found"):
+    (suite_dir / "marts.metrics_feature_adoption_weekly.sql").unlink()
+    with pytest.raises(SuiteFileError, match=r"marts\.metrics_feature_adoption_weekly\.sql not found"):
         load_suites(suite_dir)
 
 
