@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 from insights.kpis import kpi_marts, metric_links, read_artifact
 from insights.quality import SuiteFileError, load_suites
 from insights.quality.datasets import ENVIRONMENT_PARAMS
-from insights.quality.suites import REQUIREMENTS, load_suite, query_params
+from insights.quality.suites import REQUIREMENTS, load_suite, query_params, render_query
 from insights.settings import EXPECTATIONS_DIR
 
 Edit = Callable[[dict[str, Any]], Any]  # changes a suite document in place
@@ -159,3 +160,19 @@ def test_requirement_names_are_documented() -> None:
     }
     assert used <= set(REQUIREMENTS)
     assert used == {"semantic_layer", "published_snapshot", "nightly"}
+
+
+def test_the_lookback_rule_is_the_dbt_macro(tmp_path: Path) -> None:
+    """`day > last_day - lookback` is written once, in dbt_project/macros/in_lookback_window.sql: the
+    models' recompute window and the gate's dataset queries render it (raw.* queries are generated
+    from the stream schemas, which hold their own copy)."""
+    literal = re.compile(r">\s*[^\n]*-\s*\$lookback_days")
+    for sql in sorted(EXPECTATIONS_DIR.glob("*.sql")):
+        if not sql.name.startswith("raw."):
+            assert not literal.search(sql.read_text(encoding="utf-8")), f"{sql.name}: use in_lookback_window"
+    rendered = load_suite(EXPECTATIONS_DIR / "checks.dau_consistency.json").sql
+    assert "where mart.date_day > mart_bounds.last_day - $lookback_days" in rendered
+    query = tmp_path / "x.sql"
+    query.write_text("select 1 where {{ in_lookback_window('d') }}")
+    with pytest.raises(SuiteFileError, match=r"x\.sql: dataset query"):
+        render_query(query)
