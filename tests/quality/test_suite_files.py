@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from insights.kpis import kpi_marts, metric_links, read_artifact
+from insights.kpis import kpi_marts, read_artifact
 from insights.quality import SuiteFileError, load_suites
 from insights.quality.datasets import ENVIRONMENT_PARAMS
 from insights.quality.suites import REQUIREMENTS, load_suite, query_params, render_query
@@ -27,10 +27,10 @@ def test_every_public_mart_and_raw_stream_has_a_suite(project_target: Path) -> N
     names = {s.name for s in load_suites(EXPECTATIONS_DIR)}
     manifest = read_artifact(project_target / "manifest.json")
     public = {m.relation for m in kpi_marts(manifest)}
-    # A mart PMs read through metrics is gated; a suite never names a mart that is not public.
-    measured = {f"marts.{link.mart}" for link in metric_links(manifest).values() if link.mart}
-    assert measured and measured <= names, sorted(measured - names)
-    assert {n for n in names if n.startswith("marts.")} <= public
+    # A mart's suite is optional (its structural rules are its YAML's dbt tests, docs/architecture.md);
+    # a suite never names a mart that is not public.
+    gated = {n for n in names if n.startswith("marts.")}
+    assert gated and gated <= public, sorted(gated - public)
     assert {
         "raw.amplitude_events",
         "raw.zendesk_tickets",
