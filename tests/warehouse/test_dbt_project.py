@@ -81,7 +81,7 @@ def test_semantic_metrics_have_owner_and_description(nightly_warehouse: NightlyW
     assert {"dau", "wau", "mau", "stickiness", "day_1_retention", "day_7_retention", "day_28_retention",
             "activation_rate"} <= names  # fmt: skip
     for metric in metrics.values():
-        if metric["package_name"] == "insights" and metric["original_file_path"].endswith("_engagement__semantic.yml"):
+        if metric["package_name"] == "insights":
             assert metric["config"]["meta"].get("owner"), metric["name"]
             assert metric["description"], metric["name"]
 
