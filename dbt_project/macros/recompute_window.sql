@@ -35,7 +35,7 @@
         {{ exceptions.raise_compiler_error("var late_event_lookback_days must be >= 1, got " ~ lookback) }}
     {%- endif -%}
     (
-        {{ day }} > {{ last_loaded_day }} - {{ lookback }}
+        {{ in_lookback_window(day, last_loaded_day, lookback) }}
         or {{ day }} > coalesce(
             (select max(existing.{{ existing_column }}) from {{ existing_relation }} as existing),
             cast('1900-01-01' as date)

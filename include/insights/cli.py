@@ -78,6 +78,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from insights.pipeline import backfill
     from insights.run_summary import AirflowNight, run_summary
     from insights_dev.bundled_simulator import bundled_world
+    from insights.warehouse import dbt_paths
 
     if not all(settings.endpoint(s).simulated for s in SOURCES):
         print(
@@ -110,7 +111,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     print()
     print(run_summary(result, time.monotonic() - started, night))
     print()
-    print(kpi_summary(settings.published_snapshot))
+    print(kpi_summary(settings.published_snapshot, dbt_paths(settings, "duckdb")[0]))
     print(
         f"\ndemo finished in {time.monotonic() - started:.0f} s; data in {settings.home}, "
         f"full log in {settings.logs_dir / 'insights.log'}"
@@ -209,10 +210,12 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_kpis(args: argparse.Namespace, settings: Settings) -> int:
     from insights.kpi_summary import NoPublicationError, kpi_summary
+    from insights.kpis import ArtifactError
+    from insights.warehouse import dbt_paths
 
     try:
-        print(kpi_summary(settings.published_snapshot))
-    except NoPublicationError as exc:
+        print(kpi_summary(settings.published_snapshot, dbt_paths(settings, "duckdb")[0]))
+    except (NoPublicationError, ArtifactError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -28,7 +28,7 @@ from tests.quality.conftest import (
     published_value,
     sha256,
 )
-from tests.quality.corruptions import AMP, AUD, STG_AMP, SUP_D, day, patch, update
+from tests.quality.corruptions import AMP, AUD, STG_AMP, SUP_D, UNR, day, patch, update
 from tests.quality.world import DAYS, LOOKBACK_DAYS, QUARANTINED_PARTITION, REFERENCE_DAY, execute
 
 HISTORY = "checks.active_users_history"
@@ -284,18 +284,21 @@ def test_missing_candidate_fails_the_gate(tmp_path: Path) -> None:
 
 
 def test_gate_failed_names_dataset_expectation_and_row(candidate: Candidate) -> None:
-    candidate.corrupt([update(AUD, "dau = wau + 1, stickiness = (wau + 1.0) / mau", "mau > wau")])
-    corrupted_day = _value(candidate.path, f"select date_day from {AUD} where dau > wau")
-    result = run_gate(candidate.settings, config=config_for(AUD))
+    candidate.corrupt([update(UNR, "unrouted_share = unrouted_share / 2 + 0.01", "items > 0")])
+    corrupted_week = _value(
+        candidate.path, f"select week_start from {UNR} where abs(unrouted_share - unrouted_items / items) > 0.001"
+    )
+    weeks = _value(candidate.path, f"select count(*) from {UNR}")
+    result = run_gate(candidate.settings, config=config_for(UNR))
     with pytest.raises(GateFailed) as error:
         result.raise_for_failures()
     message = str(error.value)
     assert message.startswith(
-        "quality gate failed: 1 expectation(s) in 1 dataset(s) (marts.metrics_active_users_daily)"
+        "quality gate failed: 1 expectation(s) in 1 dataset(s) (marts.metrics_feedback_unrouted_weekly)"
     )
-    assert "marts.metrics_active_users_daily: dau_not_above_wau: dau <= wau" in message
-    assert f"1 of {DAYS} row(s) unexpected" in message
-    assert f"date_day={corrupted_day}" in message
+    assert "marts.metrics_feedback_unrouted_weekly: share_is_unrouted_over_items: unrouted_share = " in message
+    assert f"1 of {weeks} row(s) unexpected" in message
+    assert f"week_start={corrupted_week}" in message
     assert error.value.failures == result.failures
 
 

@@ -24,14 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from insights.kpis import MANIFEST, SEMANTIC_MANIFEST, ArtifactError, read_artifact
 from insights.sources import source_names
-
-MANIFEST = "manifest.json"
-SEMANTIC_MANIFEST = "semantic_manifest.json"
-
-
-class ArtifactError(ValueError):
-    """A dbt artifact is missing or not what a dbt 1.11 run writes; the message names the file and key."""
 
 
 @dataclass(frozen=True)
@@ -82,22 +76,10 @@ class ProjectSnapshot:
 # reading the artifacts
 
 
-def _load_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ArtifactError(f"{path}: file not found (run a dbt parse or build on this home first)")
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ArtifactError(f"{path}: not valid JSON: {exc}") from exc
-    if not isinstance(doc, dict):
-        raise ArtifactError(f"{path}: top level: expected an object")
-    return doc
-
-
 def read_artifacts(target_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """(manifest, semantic manifest) of the dbt run whose target path is `target_dir`."""
-    manifest = _load_json(Path(target_dir) / MANIFEST)
-    semantic = _load_json(Path(target_dir) / SEMANTIC_MANIFEST)
+    manifest = read_artifact(Path(target_dir) / MANIFEST)
+    semantic = read_artifact(Path(target_dir) / SEMANTIC_MANIFEST)
     for key in ("nodes", "parent_map", "semantic_models", "metrics"):
         if not isinstance(manifest.get(key), dict):
             raise ArtifactError(f"{Path(target_dir) / MANIFEST}: key {key!r}: missing or not an object")

@@ -21,10 +21,13 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from insights.settings import EXPECTATIONS_DIR
+import jinja2
+
+from insights.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 from insights.sources import registered_sources
 
 # Conditions a dataset or an expectation can require of a run.
@@ -79,6 +82,27 @@ class SuiteSpec:
 
     def expectation(self, name: str) -> ExpectationSpec:
         return next(e for e in self.expectations if e.name == name)
+
+
+# dbt macros a dataset query may call: the rules the warehouse build and the gate share.
+_SHARED_MACROS = ("in_lookback_window",)
+
+
+@cache
+def _macro_env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(DBT_PROJECT_DIR / "macros"), undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def render_query(sql_path: Path) -> str:
+    """A dataset query with the shared dbt macros rendered (`{{ in_lookback_window(...) }}`)."""
+    imports = "".join(f"{{% from '{name}.sql' import {name} %}}" for name in _SHARED_MACROS)
+    try:
+        return _macro_env().from_string(imports + sql_path.read_text(encoding="utf-8")).render()
+    except jinja2.TemplateError as exc:
+        raise SuiteFileError(f"{sql_path}: dataset query: {exc}") from exc
 
 
 def query_params(sql: str) -> tuple[str, ...]:
@@ -179,7 +203,7 @@ def load_suite(path: Path) -> SuiteSpec:
     return SuiteSpec(
         name=name,
         path=path,
-        sql=sql_path.read_text(encoding="utf-8"),
+        sql=render_query(sql_path),
         description=description.strip(),
         key=_string_list(path, "field 'meta.dataset.key'", dataset.get("key")),
         params=dict(params),
