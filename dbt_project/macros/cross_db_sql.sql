@@ -14,6 +14,15 @@
     text
 {%- endmacro %}
 
+{# The same for the models that cast to varchar (a distinct type on Postgres) #}
+{% macro type_varchar() -%}
+    {{ return(adapter.dispatch('type_varchar', 'insights')()) }}
+{%- endmacro %}
+
+{% macro default__type_varchar() -%}
+    varchar
+{%- endmacro %}
+
 {# 8-byte float type of casts (ratios, shares, medians) #}
 {% macro type_double() -%}
     {{ return(adapter.dispatch('type_double', 'insights')()) }}

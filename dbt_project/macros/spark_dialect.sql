@@ -11,6 +11,10 @@
     string
 {%- endmacro %}
 
+{% macro spark__type_varchar() -%}
+    string
+{%- endmacro %}
+
 {% macro spark__type_double() -%}
     double
 {%- endmacro %}

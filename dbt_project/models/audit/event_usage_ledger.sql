@@ -118,7 +118,7 @@ channel_metrics as (
         on measures.model_name = channel_models.model_name
         and measures.reference_date = definitions_snapshot.snapshot_date
     where channels.measure_column is null
-        or strpos(measures.measure_expr, channels.measure_column) > 0
+        or {{ dbt.position('channels.measure_column', 'measures.measure_expr') }} > 0
 ),
 
 fed_channels as (

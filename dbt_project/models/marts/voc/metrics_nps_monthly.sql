@@ -31,7 +31,7 @@ counted as (
 
 select
     cast(counted.month_start as date) as month_start,
-    cast(counted.segment as varchar) as segment,
+    cast(counted.segment as {{ type_varchar() }}) as segment,
     cast(counted.responses as bigint) as responses,
     cast(counted.promoters as bigint) as promoters,
     cast(counted.passives as bigint) as passives,
