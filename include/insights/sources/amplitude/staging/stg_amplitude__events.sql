@@ -38,7 +38,7 @@ parsed as (
 
 select
     {%- for name in text_fields %}
-    {%- set typed = typed_text('amplitude', 'events', name, 'parsed.texts[' ~ loop.index ~ ']') %}
+    {%- set typed = typed_text('amplitude', 'events', name, list_item('parsed.texts', loop.index)) %}
     {{ 'nullif(' ~ typed ~ ", '')" if name in blank_is_absent else typed }} as {{ record_field('amplitude', 'events', name).get('column', name) }},
     {%- endfor %}
     parsed.event_properties,
