@@ -1,7 +1,9 @@
 """The raw zone at a URL: a local folder or object storage (``s3://bucket/prefix``), through fsspec.
 
 Landing writes each partition in the local raw zone first (atomic renames, docs/contracts.md); with
-``INSIGHTS_RAW_ZONE_URL`` set, ``publish_partition`` then copies it to that URL. Object stores have no
+``INSIGHTS_RAW_ZONE_URL`` set, ``publish_partition`` then copies it to that URL, and the warehouse load
+on any machine first pulls the complete partitions it does not have (``pull``), so extraction and
+build may run on different Celery workers. Object stores have no
 rename, so a partition is published write-then-manifest: its old manifest is removed first (the
 partition is incomplete from then on), the data files are uploaded, files the new manifest does not
 list are deleted, and the manifest is written last. Readers trust only manifested files: a file
@@ -25,6 +27,7 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 MANIFEST_NAME = "_manifest.json"
+WATERMARK_NAME = "_watermark.json"  # raw/<source>/_watermark.json (insights.state)
 DATA_SUFFIX = ".jsonl.gz"
 
 
@@ -84,6 +87,53 @@ class RawZoneStore:
             self.fs.rm_file(f"{target}/{stale}")
         self.fs.pipe_file(f"{target}/{MANIFEST_NAME}", manifest_file.read_bytes())
         return manifest
+
+    def publish_file(self, local_file: Path, rel_path: str) -> None:
+        """A single small file (a source's watermark): one PUT, which S3 makes visible whole."""
+        self.fs.makedirs(self.path(rel_path).rsplit("/", 1)[0], exist_ok=True)
+        self.fs.pipe_file(self.path(rel_path), Path(local_file).read_bytes())
+
+    def pull(self, local_root: Path) -> list[str]:
+        """Bring the local raw zone up to the published one: each complete partition whose manifest
+        differs from the local one is downloaded (files first, manifest last, the local partition
+        marked incomplete meanwhile), then the watermarks. Returns the partitions pulled. The caller
+        holds the raw-zone lock (the warehouse load does), so no local writer is in the middle."""
+        from insights.landing import atomic_output, remove_file  # landing imports this module
+
+        pulled = []
+        for rel_dir in self.complete_partitions():
+            remote = self.fs.cat_file(f"{self.path(rel_dir)}/{MANIFEST_NAME}")
+            local = Path(local_root) / rel_dir
+            manifest = local / MANIFEST_NAME
+            if manifest.is_file() and manifest.read_bytes() == remote:
+                continue
+            remove_file(manifest)
+            files = self.manifested_files(rel_dir)
+            for published in files:
+                with (
+                    self.fs.open(self._path_of(published.url), "rb") as source,
+                    atomic_output(local / published.name) as target,
+                ):
+                    while chunk := source.read(1 << 20):
+                        target.write(chunk)
+            listed = {f.name for f in files}
+            for stale in local.glob(f"*{DATA_SUFFIX}"):
+                if stale.name not in listed:
+                    remove_file(stale)
+            with atomic_output(manifest) as target:
+                target.write(remote)
+            pulled.append(rel_dir)
+        for watermark in self.fs.glob(f"{self.root}/*/{WATERMARK_NAME}"):
+            rel = watermark[len(self.root) + 1 :]
+            data = self.fs.cat_file(watermark)
+            local = Path(local_root) / rel
+            if not local.is_file() or local.read_bytes() != data:
+                with atomic_output(local) as target:
+                    target.write(data)
+        return pulled
+
+    def _path_of(self, url: str) -> str:
+        return url if self.protocol == "file" else url.split("://", 1)[1]
 
     def unpublish(self, rel_dir: str) -> None:
         """Mark a published partition incomplete (its manifest goes first, before any file changes)."""
@@ -155,6 +205,18 @@ def publish_if_configured(local_root: Path, local_partition: Path) -> None:
     store = RawZoneStore.from_env()
     if store is not None:
         store.publish_partition(local_partition, local_partition.relative_to(local_root).as_posix())
+
+
+def publish_file_if_configured(local_root: Path, local_file: Path) -> None:
+    store = RawZoneStore.from_env()
+    if store is not None:
+        store.publish_file(local_file, local_file.relative_to(local_root).as_posix())
+
+
+def pull_if_configured(local_root: Path) -> list[str]:
+    """The warehouse load's hook: pull what other machines published (nothing when the URL is unset)."""
+    store = RawZoneStore.from_env()
+    return [] if store is None else store.pull(local_root)
 
 
 def unpublish_if_configured(local_root: Path, local_partition: Path) -> None:

@@ -141,3 +141,35 @@ def test_local_folder_url_works_alike(tmp_path: Path) -> None:
     local.publish_partition(partition, PARTITION)
     with duckdb.connect() as con:
         assert len(local.read_records(con, PARTITION)) == 2
+
+
+def test_another_machine_pulls_what_was_published(store: RawZoneStore, tmp_path: Path) -> None:
+    """Extraction on one Celery worker, the warehouse load on another: the load's pull brings the
+    complete partitions and the watermark, and the warehouse's own manifest reader accepts them."""
+    from insights.state import publish_watermark
+    from insights.warehouse.manifests import complete_partitions
+    from insights.warehouse.raw_tables import STREAMS
+
+    extractor, builder = tmp_path / "extractor" / "raw", tmp_path / "builder" / "raw"
+    land(extractor, {"part-0000.jsonl.gz": records(3)})
+    publish_watermark(extractor, "amplitude", INTERVAL[1])
+    store.fs.pipe_file(store.path("amplitude/events/dt=2026-08-04/part-0000.jsonl.gz"), b"partial")  # no manifest
+
+    assert store.pull(builder) == [PARTITION]
+    events = next(s for s in STREAMS if (s.source, s.stream) == ("amplitude", "events"))
+    [partition] = complete_partitions(builder, events)
+    assert partition.rel_dir == PARTITION and sum(f.rows for f in partition.files) == 3
+    assert (builder / PARTITION / "part-0000.jsonl.gz").read_bytes() == (
+        extractor / PARTITION / "part-0000.jsonl.gz"
+    ).read_bytes()
+    assert (builder / "amplitude" / "_watermark.json").read_bytes() == (
+        extractor / "amplitude" / "_watermark.json"
+    ).read_bytes()
+    assert not (builder / "amplitude/events/dt=2026-08-04").exists()  # the unmanifested write stays remote
+    assert store.pull(builder) == []  # up to date: nothing downloaded again
+
+    # A re-run on the extractor replaces the partition; the next pull replaces the builder's copy.
+    (extractor / PARTITION / "part-0000.jsonl.gz").unlink()
+    land(extractor, {"part-0001.jsonl.gz": records(2, start=20)})
+    assert store.pull(builder) == [PARTITION]
+    assert sorted(p.name for p in (builder / PARTITION).iterdir()) == ["_manifest.json", "part-0001.jsonl.gz"]
