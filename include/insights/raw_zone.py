@@ -15,6 +15,7 @@ the files through the same fsspec filesystem (``duckdb.register_filesystem``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -109,13 +110,20 @@ class RawZoneStore:
                 continue
             remove_file(manifest)
             files = self.manifested_files(rel_dir)
+            expected = {e["name"]: e["sha256"] for e in json.loads(remote)["files"]}
             for published in files:
                 with (
                     self.fs.open(self._path_of(published.url), "rb") as source,
                     atomic_output(local / published.name) as target,
                 ):
+                    digest = hashlib.sha256()
                     while chunk := source.read(1 << 20):
+                        digest.update(chunk)
                         target.write(chunk)
+                    # Republished by another machine since its manifest was read: the local partition
+                    # stays incomplete (no manifest) and the next load pulls it again.
+                    if digest.hexdigest() != expected[published.name]:
+                        raise RawZoneError(f"{published.url}: sha256 differs from its manifest's")
             listed = {f.name for f in files}
             for stale in local.glob(f"*{DATA_SUFFIX}"):
                 if stale.name not in listed:

@@ -173,3 +173,17 @@ def test_another_machine_pulls_what_was_published(store: RawZoneStore, tmp_path:
     land(extractor, {"part-0001.jsonl.gz": records(2, start=20)})
     assert store.pull(builder) == [PARTITION]
     assert sorted(p.name for p in (builder / PARTITION).iterdir()) == ["_manifest.json", "part-0001.jsonl.gz"]
+
+
+def test_a_pulled_file_that_differs_from_its_manifest_leaves_the_partition_incomplete(
+    store: RawZoneStore, tmp_path: Path
+) -> None:
+    land(tmp_path / "extractor", {"part-0000.jsonl.gz": records(3)})
+    path = store.path(f"{PARTITION}/part-0000.jsonl.gz")
+    data = store.fs.cat_file(path)
+    store.fs.pipe_file(path, data[:-1] + bytes([data[-1] ^ 1]))  # same size, other bytes
+    builder = tmp_path / "builder"
+    with pytest.raises(RawZoneError, match="sha256 differs"):
+        store.pull(builder)
+    assert not (builder / PARTITION / MANIFEST_NAME).exists()
+    assert not (builder / PARTITION / "part-0000.jsonl.gz").exists()
