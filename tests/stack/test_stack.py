@@ -97,3 +97,31 @@ def test_down_stops_every_process_group_even_one_ignoring_sigterm(config: StackC
     assert "stubborn" in killed and "polite" not in killed
     assert not any(supervisor.process_group_alive(g) for g in groups.values())
     assert supervisor.read_pid(config) is None
+
+
+def test_local_executor_runs_no_celery_worker(config: StackConfig) -> None:
+    assert config.environment()["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    assert "celery-worker" not in config.processes()
+    assert {"scheduler", "api-server", "simulator"} <= set(config.processes())
+
+
+def test_celery_executor_uses_the_broker_and_the_metadata_db_as_result_backend(config, monkeypatch) -> None:
+    monkeypatch.setenv("INSIGHTS_EXECUTOR", "celery")
+    monkeypatch.setenv("INSIGHTS_CELERY_BROKER_URL", "redis://127.0.0.1:6379/13")
+    celery = StackConfig.from_env(today=date(2026, 12, 5))
+    env = celery.environment()
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert env["AIRFLOW__CELERY__BROKER_URL"] == "redis://127.0.0.1:6379/13"
+    assert env["AIRFLOW__CELERY__RESULT_BACKEND"] == "db+postgresql+psycopg2://postgres@127.0.0.1:5432/somewhere"
+    assert celery.processes()[-1] == "celery-worker"
+
+
+@pytest.mark.parametrize(
+    "executor, serving, message",
+    [("kubernetes", "postgresql://x@h/db", "expected one of celery, local"), ("celery", "none", "Postgres metadata")],
+)
+def test_unusable_executor_settings_fail_early(config, monkeypatch, executor, serving, message) -> None:
+    monkeypatch.setenv("INSIGHTS_EXECUTOR", executor)
+    monkeypatch.setenv("INSIGHTS_SERVING_DSN", serving)
+    with pytest.raises(ValueError, match=message):
+        StackConfig.from_env().environment()

@@ -41,9 +41,12 @@ def test_every_long_running_service_has_a_healthcheck(compose: dict) -> None:
 
 
 def test_airflow_uses_local_executor_on_postgres(compose: dict) -> None:
+    # The default deployment's env file (INSIGHTS_DEPLOYMENT unset) sets the executor; scale: tests/stack.
+    single = (REPO / "docker" / "env" / "single.env").read_text()
+    assert "AIRFLOW__CORE__EXECUTOR=LocalExecutor" in single.splitlines()
     for name in AIRFLOW_SERVICES:
         env = compose["services"][name]["environment"]
-        assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+        assert compose["services"][name]["env_file"] == "docker/env/${INSIGHTS_DEPLOYMENT:-single}.env"
         assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg2://")
         assert "@postgres:5432/" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
 

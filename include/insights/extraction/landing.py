@@ -29,6 +29,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from insights.raw_zone import publish_if_configured, unpublish_if_configured
+
 MANIFEST_NAME = "_manifest.json"
 QUARANTINE_DIR = "_quarantine"
 DEFAULT_MAX_QUARANTINE_SHARE = 0.01
@@ -387,8 +389,10 @@ class RawZone:
         return partition / MANIFEST_NAME
 
     def open_partition(self, partition: Path) -> None:
-        """Mark a partition incomplete before changing any of its files: drop its manifest first."""
+        """Mark a partition incomplete before changing any of its files: drop its manifest first
+        (here and, with INSIGHTS_RAW_ZONE_URL set, at that URL: insights.raw_zone)."""
         remove_file(self.manifest_path(partition))
+        unpublish_if_configured(self.root, partition)
         remove_stale_temp_files(partition)
 
     def clear_partition(self, partition: Path) -> None:
@@ -454,6 +458,7 @@ class RawZone:
             **(extra or {}),
         }
         write_json_atomic(self.manifest_path(partition), manifest)
+        publish_if_configured(self.root, partition)  # object storage: data files first, manifest last
         return manifest
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from insights.extraction.landing import utc_iso, write_json_atomic
 from insights.locks import file_lock
+from insights.raw_zone import publish_file_if_configured
 
 STATE_VERSION = 1
 WATERMARK_NAME = "_watermark.json"
@@ -156,6 +157,7 @@ def publish_watermark(raw_dir: Path, source: str, complete_through: datetime | N
             "updated_at": utc_iso(datetime.now(UTC)),
         },
     )
+    publish_file_if_configured(Path(raw_dir), path)  # object storage: after the partitions it covers
     return path
 
 

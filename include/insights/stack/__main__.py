@@ -68,7 +68,7 @@ def up(config: StackConfig, wait_minutes: float) -> int:
     print("preparing Airflow's metadata DB and the simulator's world ...", flush=True)
     _airflow(["db", "migrate"], env, config.run_dir / "prepare.log")
     _prepare_world(config, env)
-    pid = supervisor.start(config, env)
+    pid = supervisor.start(config, env, config.processes())
     print(f"started honcho (pid {pid}) on the Procfile; its log: {config.log_file}", flush=True)
     api = AirflowApi(config.airflow_url, config.user, password)
     try:

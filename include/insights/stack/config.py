@@ -16,6 +16,9 @@ DEFAULT_HISTORY_DAYS = 14
 PROCFILE = REPO_ROOT / "Procfile"
 EXTRACT_DAGS = tuple(f"extract_{name}" for name in source_names())
 ALL_DAGS = (*EXTRACT_DAGS, "warehouse_build", "audit_hygiene")
+EXECUTORS = {"local": "LocalExecutor", "celery": "CeleryExecutor"}
+CELERY_WORKER = "celery-worker"  # the Procfile process that only runs under INSIGHTS_EXECUTOR=celery
+DEFAULT_CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
 
 
 def _int_env(name: str, default: int) -> int:
@@ -31,6 +34,19 @@ def _metadata_dsn() -> str | None:
     return None if serving == "none" else serving
 
 
+def _executor() -> str:
+    value = os.environ.get("INSIGHTS_EXECUTOR", "").strip().lower() or "local"
+    if value not in EXECUTORS:
+        raise ValueError(f"INSIGHTS_EXECUTOR={value!r}: expected one of {', '.join(sorted(EXECUTORS))}")
+    return value
+
+
+def procfile_processes(procfile: Path = PROCFILE) -> tuple[str, ...]:
+    """The process names of the Procfile, in its order."""
+    lines = (line.split(":", 1)[0].strip() for line in procfile.read_text().splitlines())
+    return tuple(name for name in lines if name and not name.startswith("#"))
+
+
 @dataclass(frozen=True)
 class StackConfig:
     home: Path  # the stack's INSIGHTS_HOME: raw zone, warehouse, snapshot, reports
@@ -41,6 +57,8 @@ class StackConfig:
     today: date  # the day the simulator's world and the schedule are anchored on
     user: str
     metadata_dsn: str | None  # Postgres for Airflow's metadata (None: SQLite in the Airflow home)
+    executor: str = "local"  # INSIGHTS_EXECUTOR: local (LocalExecutor) or celery (CeleryExecutor on Redis)
+    celery_broker_url: str = DEFAULT_CELERY_BROKER_URL  # INSIGHTS_CELERY_BROKER_URL
 
     @classmethod
     def from_env(cls, today: date | None = None) -> StackConfig:
@@ -55,7 +73,14 @@ class StackConfig:
             today=today or datetime.now(UTC).date(),
             user=os.environ.get("INSIGHTS_AIRFLOW_USER", "admin"),
             metadata_dsn=_metadata_dsn(),
+            executor=_executor(),
+            celery_broker_url=os.environ.get("INSIGHTS_CELERY_BROKER_URL", "").strip() or DEFAULT_CELERY_BROKER_URL,
         )
+
+    def processes(self) -> tuple[str, ...]:
+        """The Procfile processes this stack runs: the Celery worker only under the Celery executor."""
+        names = procfile_processes()
+        return names if self.executor == "celery" else tuple(n for n in names if n != CELERY_WORKER)
 
     # -- files ------------------------------------------------------------------------------
     @property
@@ -107,6 +132,22 @@ class StackConfig:
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": f"postgresql+asyncpg://{rest}",
         }
 
+    def executor_env(self) -> dict[str, str]:
+        """LocalExecutor, or CeleryExecutor: tasks go through the Redis broker to `airflow celery worker`
+        processes (on this machine or others); task states come back through the metadata database."""
+        if self.executor == "local":
+            return {"AIRFLOW__CORE__EXECUTOR": EXECUTORS["local"]}
+        if self.metadata_dsn is None:
+            raise ValueError("INSIGHTS_EXECUTOR=celery needs a Postgres metadata DB (INSIGHTS_STACK_METADATA_DSN)")
+        rest = self.metadata_dsn.split("://", 1)[1]
+        return {
+            "AIRFLOW__CORE__EXECUTOR": EXECUTORS["celery"],
+            "AIRFLOW__CELERY__BROKER_URL": self.celery_broker_url,
+            "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql+psycopg2://{rest}",
+            # 2 cores: one worker process with as many slots as the scheduler's parallelism.
+            "AIRFLOW__CELERY__WORKER_CONCURRENCY": os.environ.get("AIRFLOW__CORE__PARALLELISM", "4"),
+        }
+
     def secret(self, name: str) -> str:
         """A random secret made once per stack home (JWT signing key, UI session key): every process
         must share it, and it must survive a restart."""
@@ -127,7 +168,6 @@ class StackConfig:
                 "INSIGHTS_HOME": str(self.home),
                 "AIRFLOW_HOME": str(self.airflow_home),
                 "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
-                "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
                 "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
                 "AIRFLOW__CORE__PARALLELISM": env.get("AIRFLOW__CORE__PARALLELISM", "4"),
                 # The DAGs run as soon as they are parsed: no one has to unpause them in the UI.
@@ -158,6 +198,7 @@ class StackConfig:
         )
         env.setdefault("INSIGHTS_RETRY_DELAY_SECONDS", "60")  # locally, retry a failed task after a minute
         env.update(self.metadata_env())
+        env.update(self.executor_env())
         from insights_dev.simulator.credentials import simulated_env  # the stack serves the simulator
 
         for name, value in simulated_env(self.simulator_url).items():

@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from insights.locks import raw_zone_reading
+from insights.raw_zone import pull_if_configured
 from insights.settings import Settings
 from insights.warehouse.manifests import Partition, RawFile, complete_partitions, incomplete_partitions
 from insights.warehouse.raw_tables import STREAMS, RawStream
@@ -209,6 +210,8 @@ def load_raw(settings: Settings, target: str = "duckdb", log: logging.Logger | N
     schema = schema_name("raw", target)
     # Exclusive against extractions: the manifests and files read below stay as they are until commit.
     with raw_zone_reading(settings.home, log), connect(settings, target) as con:
+        # INSIGHTS_RAW_ZONE_URL: partitions landed on other machines are pulled first (insights.raw_zone).
+        pull_if_configured(settings.raw_dir)
         # Read under the lock with the manifests: the watermark describes exactly the partitions loaded.
         watermarks = read_watermarks(settings.raw_dir)
         writer = make_writer(con, schema, target)
