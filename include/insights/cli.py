@@ -77,8 +77,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from insights.kpi_summary import kpi_summary
     from insights.pipeline import backfill
     from insights.run_summary import AirflowNight, run_summary
-    from insights_dev.bundled_simulator import bundled_world
     from insights.warehouse import dbt_paths
+    from insights_dev.bundled_simulator import bundled_world
 
     if not all(settings.endpoint(s).simulated for s in SOURCES):
         print(
