@@ -153,8 +153,6 @@ def dbt_build_night(settings: Settings | None = None) -> dict[str, Any]:
                 skipped = ", ".join(list(DBT_LAYER_SELECTORS)[number:]) or "none"
                 log.error("dbt layer %s failed; layers not built: %s", layer, skipped)
                 raise DbtError(f"dbt layer {layer} failed: {exc}", exc.result) from exc
-            log.info("dbt layer %s (%d of %d): %d node(s) ok in %.1f s", layer, number, len(DBT_LAYER_SELECTORS),
-                     len(results[layer].nodes), results[layer].seconds)
     return results
 
 

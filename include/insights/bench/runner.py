@@ -219,8 +219,8 @@ def run_case(bench_dir: Path, events_per_day: int, history_days: int, *, cache_d
 def _setup_previous_nights(case: dict[str, Any], history: list[date], first_day: date) -> None:
     """VoC history, then one backfill build + gate + publish: the state a previous night left."""
     from insights.extract import extract_interval
-    from insights.pipeline import build_warehouse, daily_intervals, publish_marts, quality_gate
-    from insights.warehouse import dbt_vars, run_dbt
+    from insights.pipeline import build_warehouse, daily_intervals, nightly_dbt_vars, publish_marts, quality_gate
+    from insights.warehouse import run_dbt
 
     settings = load_settings()
     started = time.monotonic()
@@ -236,7 +236,7 @@ def _setup_previous_nights(case: dict[str, Any], history: list[date], first_day:
     publish_marts(settings)
     # A previous *nightly* run leaves dbt's partial-parse state with the nightly vars (the backfill's
     # bounds would force the night's first dbt task into a full re-parse no real night pays).
-    run_dbt(["parse"], settings, vars=dbt_vars(settings), log=log)
+    run_dbt(["parse"], settings, vars=nightly_dbt_vars(settings), log=log)
     case["setup"]["history_gate_publish"] = round(time.monotonic() - started, 1)
 
 
