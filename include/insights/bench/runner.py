@@ -143,13 +143,15 @@ def compare(floor_rows: list[list[Any]], mart_rows: list[list[Any]]) -> dict[str
 def _before_dbt(home: Path, env: dict[str, str], work: Path) -> StageRun:
     """The former dbt tasks (a `dbt` process per layer, whole-table tests) on a copy of the loaded
     warehouse, which is then put back: the measured `dbt` stage starts from the same state."""
-    from insights.warehouse import dbt_paths
+    from insights.warehouse import dbt_paths, dbt_vars, run_dbt
 
     settings = load_settings()
     saved = [(path, work / f"before-{path.name}") for path in (settings.warehouse, dbt_paths(settings, "duckdb")[0])]
     for path, copy in saved:
         (shutil.copytree if path.is_dir() else shutil.copy2)(path, copy)
     try:
+        # The former nights parsed with these vars: start from their partial-parse state, as they did.
+        run_dbt(["parse"], settings, vars=dbt_vars(settings), log=log)
         run = run_stage("dbt_per_layer", NIGHT, env, work)
     finally:
         for path, copy in saved:
