@@ -103,6 +103,7 @@ class DbtSession:
                 outcome = runner.invoke(cli_args)
             finally:
                 self._bar = None
+                _release_duckdb()
         return outcome, time.monotonic() - started
 
     def parse(self) -> None:
@@ -128,6 +129,20 @@ class DbtSession:
         if check and not result.ok:
             raise DbtError(dbt_failure_message(result, self.target), result)
         return result
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a command: the next
+    task in the same process (the gate, under a local Airflow run) must be able to open the file."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # dbt-duckdb not installed: a Postgres-only run
+        return
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+    if environment is not None:
+        environment.close()
 
 
 def _dbt_only_env(settings: Settings, target: str) -> dict[str, str]:
