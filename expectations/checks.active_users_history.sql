@@ -8,7 +8,7 @@ with bounds as (
         least(
             (select max(candidate_days.date_day) from marts.metrics_active_users_daily as candidate_days),
             (select max(published_days.date_day) from published.marts.metrics_active_users_daily as published_days)
-        ) - $lookback_days as stable_through
+        ) as last_day
 )
 
 select
@@ -25,6 +25,6 @@ from published.marts.metrics_active_users_daily as published_days
 cross join bounds
 left join marts.metrics_active_users_daily as candidate_days
     on published_days.date_day = candidate_days.date_day
-where published_days.date_day <= bounds.stable_through
+where not {{ in_lookback_window('published_days.date_day', 'bounds.last_day', '$lookback_days') }}
     and published_days.is_complete
 order by published_days.date_day

@@ -16,7 +16,7 @@ model_dau as (
         count(distinct active.user_id) as dau
     from intermediate.int_active_users_daily as active
     cross join mart_bounds
-    where active.date_day > mart_bounds.last_day - $lookback_days
+    where {{ in_lookback_window('active.date_day', 'mart_bounds.last_day', '$lookback_days') }}
         or active.date_day between cast($recheck_start as date) and cast($recheck_end as date)
     group by active.date_day
 )
@@ -32,6 +32,6 @@ left join model_dau
     on mart.date_day = model_dau.date_day
 left join semantic_layer_daily as semantic
     on mart.date_day = cast(semantic.date_day as date)
-where mart.date_day > mart_bounds.last_day - $lookback_days
+where {{ in_lookback_window('mart.date_day', 'mart_bounds.last_day', '$lookback_days') }}
     or mart.date_day between cast($recheck_start as date) and cast($recheck_end as date)
 order by mart.date_day

@@ -18,7 +18,7 @@ with checked as (
         events.event_time is null as event_time_typed,
         events.server_upload_time is null as server_upload_time_typed
     from staging.stg_amplitude__events as events
-    where events.upload_dt > cast($reference_day as date) - $lookback_days
+    where {{ in_lookback_window('events.upload_dt', 'cast($reference_day as date)', '$lookback_days') }}
         or events.upload_dt between cast($recheck_start as date) and cast($recheck_end as date)
 )
 

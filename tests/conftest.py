@@ -43,3 +43,17 @@ def postgres_dsn() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return PG_DSN
+
+
+@pytest.fixture(scope="session")
+def project_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The target folder of a `dbt parse` of the project (manifest.json, semantic_manifest.json)."""
+    from dataclasses import replace
+
+    from insights.settings import load_settings
+    from insights.warehouse import dbt_paths, run_dbt
+
+    home = tmp_path_factory.mktemp("dbt-parse")
+    settings = replace(load_settings(), home=home, warehouse=home / "warehouse.duckdb")
+    run_dbt(["parse"], settings)
+    return dbt_paths(settings, "duckdb")[0]

@@ -30,12 +30,12 @@
     day, first_loaded_day, last_loaded_day, existing_relation, existing_column, is_complete_now=none, row_key=none,
     changed_days=none, changed_reach=0
 ) -%}
-    {%- set lookback = var('late_event_lookback_days', 3) | int -%}
+    {%- set lookback = var('late_event_lookback_days') | int -%}
     {%- if lookback < 1 -%}
         {{ exceptions.raise_compiler_error("var late_event_lookback_days must be >= 1, got " ~ lookback) }}
     {%- endif -%}
     (
-        {{ day }} > {{ last_loaded_day }} - {{ lookback }}
+        {{ in_lookback_window(day, last_loaded_day, lookback) }}
         or {{ day }} > coalesce(
             (select max(existing.{{ existing_column }}) from {{ existing_relation }} as existing),
             cast('1900-01-01' as date)

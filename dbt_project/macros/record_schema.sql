@@ -1,7 +1,7 @@
 {#-
   The record schema of a raw stream, declared once in its sources YAML (the `payload` column's
   config.meta.fields: name, path, logical type, timestamp format, required/nullable). The
-  extraction validates landed records against the same list (insights.sources.schema), the raw
+  extraction validates landed records against the same list (insights.extraction.schema), the raw
   GX suites are generated from it, and here it drives the staging casts.
 
   Casts are defensive: a value that does not cast becomes null instead of failing the model
@@ -10,12 +10,12 @@
 -#}
 
 {# The field entries of source(source_name, table_name), from record_schemas() (record_schemas.sql:
-   generated from the sources YAML by insights.sources.schema_outputs, so unit tests, which see no
+   generated from the sources YAML by insights.extraction.schema_outputs, so unit tests, which see no
    project graph, read the same list). #}
 {% macro record_fields(source_name, table_name) -%}
     {%- set fields = record_schemas().get(source_name ~ '.' ~ table_name) -%}
     {%- if not fields -%}
-        {{ exceptions.raise_compiler_error("record_fields: no record schema for source " ~ source_name ~ "." ~ table_name ~ " (regenerate macros/record_schemas.sql: python -m insights.sources.schema_outputs --write)") }}
+        {{ exceptions.raise_compiler_error("record_fields: no record schema for source " ~ source_name ~ "." ~ table_name ~ " (regenerate macros/record_schemas.sql: python -m insights.extraction.schema_outputs --write)") }}
     {%- endif -%}
     {{ return(fields) }}
 {%- endmacro %}

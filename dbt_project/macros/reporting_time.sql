@@ -1,12 +1,12 @@
 {#-
-  Days and weeks in the reporting timezone (dbt var `reporting_timezone`, default UTC).
+  Days and weeks in the reporting timezone (dbt var `reporting_timezone`; its default is in dbt_project.yml `vars:`).
   Event timestamps are stored as UTC timestamps without a zone. The same SQL runs on DuckDB
   and Postgres: `ts at time zone 'UTC'` reads a zone-less timestamp as UTC (-> timestamptz)
   and `at time zone '<tz>'` turns that into the wall-clock time of the reporting zone.
 -#}
 
 {% macro reporting_timezone() -%}
-    {%- set tz = var('reporting_timezone', 'UTC') | string | trim -%}
+    {%- set tz = var('reporting_timezone') | string | trim -%}
     {%- if not tz or "'" in tz -%}
         {{ exceptions.raise_compiler_error("var reporting_timezone: invalid time zone name " ~ tz) }}
     {%- endif -%}
@@ -19,7 +19,7 @@
     {%- if tz | upper in ('UTC', 'ETC/UTC', 'Z') -%}
         cast({{ utc_ts }} as date)
     {%- else -%}
-        cast((({{ utc_ts }}) at time zone 'UTC') at time zone '{{ tz }}' as date)
+        cast({{ utc_to_local(utc_ts, tz) }} as date)
     {%- endif -%}
 {%- endmacro %}
 
@@ -46,7 +46,7 @@
     {%- if tz | upper in ('UTC', 'ETC/UTC', 'Z') -%}
         {{ local_midnight }}
     {%- else -%}
-        (({{ local_midnight }} at time zone '{{ tz }}') at time zone 'UTC')
+        {{ local_to_utc(local_midnight, tz) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -70,6 +70,10 @@
   No rows when a bound is null. generate_series over timestamps is the same on both databases.
 -#}
 {% macro day_series(start_expr, end_expr, alias) -%}
+    {{ return(adapter.dispatch('day_series', 'insights')(start_expr, end_expr, alias)) }}
+{%- endmacro %}
+
+{% macro default__day_series(start_expr, end_expr, alias) -%}
     cross join lateral (
         select cast(series.series_ts as date) as date_day
         from generate_series(

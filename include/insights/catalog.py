@@ -6,11 +6,11 @@ Generated from dbt's artifacts (after `dbt parse` or `dbt build`): `semantic_man
 descriptions, owners and column docs). Written to `$INSIGHTS_HOME/reports/catalog/` as
 `index.html` (self-contained), `catalog.md` and `catalog.json`.
 
-A metric's source mart is, in order: the model named by its `meta.mart` (with an optional
-`meta.mart_column`); the model its semantic model is defined on, when that is a public
-mart; the public mart having a column named like the metric (metrics.md section 8 names
-them so). A metric found nowhere is listed with that gap, as is one without owner or
-description.
+A metric's source mart is what its YAML declares (insights.kpis): `meta.mart` with
+`meta.mart_column` (default: the metric's name) or `meta.part_of` (the metric it is published
+inside). Without that declaration the mart is guessed, in order: the model its semantic model is
+defined on, when that is a public mart; the public mart having a column named like the metric.
+A metric found nowhere is listed with that gap, as is one without owner or description.
 
     from insights.catalog import build_catalog
     index = build_catalog(settings, dbt_paths(settings, "duckdb")[0])
@@ -25,68 +25,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from insights.kpis import ArtifactError, Mart, public_marts, read_artifact
+from insights.kpis import meta_of as _meta
 from insights.reports.rendering import render, write_report
 from insights.serving.config import ServingConfig
-from insights.serving.governance import is_governed
-from insights.serving.tables import PUBLISHED_SCHEMAS
 from insights.settings import Settings
 
 EXAMPLE_ROWS = 28
-_TIME_TYPES = ("date", "timestamp", "timestamptz", "timestamp with time zone", "timestamp without time zone")
-_TEXT_TYPES = ("varchar", "text", "string", "character varying")
-_TIME_NAMES = re.compile(r"^(date_day|date|day|week_start|month_start|.*_date|.*_day|.*_week|.*_month)$")
-_GRAIN_BY_NAME = (("week", "week (ISO, Monday start)"), ("month", "month"), ("day", "day"), ("date", "day"))
-# Text columns that describe a row rather than identify it.
-_FREE_TEXT_NAMES = re.compile(r"detail|description|comment|message|text|note")
 _PLAIN_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
-
-class CatalogError(ValueError):
-    """dbt's artifacts are missing or malformed; the message names the file and the entry."""
-
-
-@dataclass(frozen=True)
-class MartColumn:
-    name: str
-    data_type: str | None
-    description: str
-
-
-@dataclass(frozen=True)
-class Mart:
-    schema: str
-    name: str
-    description: str
-    owner: str | None
-    columns: tuple[MartColumn, ...]
-
-    @property
-    def relation(self) -> str:
-        return f"{self.schema}.{self.name}"
-
-    def column(self, name: str) -> MartColumn | None:
-        return next((c for c in self.columns if c.name == name), None)
-
-    @property
-    def time_column(self) -> str | None:
-        typed = [c.name for c in self.columns if (c.data_type or "").lower() in _TIME_TYPES]
-        named = [c.name for c in self.columns if _TIME_NAMES.match(c.name)]
-        return (typed or named or [None])[0]
-
-    @property
-    def dimensions(self) -> tuple[str, ...]:
-        """Text columns besides the time column: together they are the table's key (its grain)."""
-        return tuple(c.name for c in self.columns if (c.data_type or "").lower() in _TEXT_TYPES
-                     and c.name != self.time_column and not _FREE_TEXT_NAMES.search(c.name))
-
-    @property
-    def grain(self) -> str:
-        time_column = self.time_column
-        if time_column is None:
-            return "one row per " + (", ".join(self.dimensions) or "row")
-        period = next((label for key, label in _GRAIN_BY_NAME if key in time_column), "period")
-        by = f" and {', '.join(self.dimensions)}" if self.dimensions else ""
-        return f"one row per {period} ({time_column}){by}"
+CatalogError = ArtifactError  # dbt's artifacts are missing or malformed; the message names the file and entry
 
 
 @dataclass(frozen=True)
@@ -115,42 +63,6 @@ class Catalog:
     metrics: tuple[MetricEntry, ...]
     marts: tuple[Mart, ...]
     sources: tuple[str, ...]
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise CatalogError(f"{path}: not found; run `dbt parse` (or a warehouse build) first")
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise CatalogError(f"{path}: not valid JSON: {exc}") from exc
-    if not isinstance(doc, dict):
-        raise CatalogError(f"{path}: expected a JSON object at the top level")
-    return doc
-
-
-def _meta(entry: dict[str, Any]) -> dict[str, Any]:
-    return {**(entry.get("meta") or {}), **((entry.get("config") or {}).get("meta") or {})}
-
-
-def _marts(manifest: dict[str, Any]) -> list[Mart]:
-    marts = []
-    for node in (manifest.get("nodes") or {}).values():
-        # What publication publishes: governed models (access: public) of the published schemas.
-        if not is_governed(node) or node.get("schema") not in PUBLISHED_SCHEMAS:
-            continue
-        owner = _meta(node).get("owner")
-        marts.append(Mart(
-            schema=node["schema"],
-            name=node.get("alias") or node["name"],
-            description=(node.get("description") or "").strip(),
-            owner=str(owner) if owner else None,
-            columns=tuple(
-                MartColumn(name, column.get("data_type"), (column.get("description") or "").strip())
-                for name, column in (node.get("columns") or {}).items()
-            ),
-        ))
-    return sorted(marts, key=lambda m: (PUBLISHED_SCHEMAS.index(m.schema), m.name))
 
 
 def _sql_name(name: str) -> str:
@@ -273,6 +185,8 @@ class _Locator:
         name, meta = metric["name"], _meta(metric)
         if meta.get("mart") and str(meta["mart"]) in self.by_relation:
             mart = self.by_relation[str(meta["mart"])]
+            if meta.get("part_of"):  # published inside another metric (a ratio's numerator...)
+                return _Location(mart, via=str(meta["part_of"]))
             column = str(meta.get("mart_column") or name)
             return _Location(mart, column if mart.column(column) else None)
         holders = [m for m in self.home_marts(metric) if m.column(name)]
@@ -297,8 +211,11 @@ class _Locator:
 
     def locate(self, metric: dict[str, Any]) -> _Location:
         name = metric["name"]
-        if self.direct[name].mart is not None:
-            return self.direct[name]
+        direct = self.direct[name]
+        if direct.via is not None:
+            return _Location(direct.mart, via=direct.via, via_column=self.direct.get(direct.via, _Location()).column)
+        if direct.mart is not None:
+            return direct
         # A component of a published metric (a ratio's numerator...) lives in that metric's mart.
         parents = [(p, self.direct[p]) for p in self.parents.get(name, []) if self.direct[p].mart is not None]
         for _, where in parents:
@@ -324,9 +241,9 @@ class _Locator:
 def load_catalog(manifest_dir: Path, serving_schema: str) -> Catalog:
     semantic_path = manifest_dir / "semantic_manifest.json"
     manifest_path = manifest_dir / "manifest.json"
-    layer = _SemanticLayer(_read_json(semantic_path), semantic_path)
-    manifest = _read_json(manifest_path)
-    marts = _marts(manifest)
+    layer = _SemanticLayer(read_artifact(semantic_path), semantic_path)
+    manifest = read_artifact(manifest_path)
+    marts = public_marts(manifest)
     manifest_metrics = {m.get("name"): m for m in (manifest.get("metrics") or {}).values()}
     locator = _Locator(layer, marts)
     entries = []

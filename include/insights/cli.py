@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 from insights.settings import SOURCES, Settings, load_settings
 
 if TYPE_CHECKING:
-    from insights.extract import ExtractResult
+    from insights.extraction.extract import ExtractResult
 
 log = logging.getLogger("insights")
 
-AIRFLOW_DAGS_NIGHTLY = ("extract_amplitude", "extract_zendesk", "extract_typeform", "warehouse_build")
+AIRFLOW_DAGS_NIGHTLY = (*(f"extract_{source}" for source in SOURCES), "warehouse_build")
 
 
 def _day(text: str) -> date:
@@ -75,10 +75,11 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from insights import airflow_local, progress
-    from insights.bundled_simulator import bundled_world
     from insights.kpi_summary import kpi_summary
     from insights.pipeline import backfill
     from insights.run_summary import AirflowNight, run_summary
+    from insights.warehouse import dbt_paths
+    from insights_dev.bundled_simulator import bundled_world
 
     if not all(settings.endpoint(s).simulated for s in SOURCES):
         print(
@@ -111,7 +112,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     print()
     print(run_summary(result, time.monotonic() - started, night))
     print()
-    print(kpi_summary(settings.published_snapshot))
+    print(kpi_summary(settings.published_snapshot, dbt_paths(settings, "duckdb")[0]))
     print(
         f"\ndemo finished in {time.monotonic() - started:.0f} s; data in {settings.home}, "
         f"full log in {settings.logs_dir / 'insights.log'}"
@@ -210,18 +211,20 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_kpis(args: argparse.Namespace, settings: Settings) -> int:
     from insights.kpi_summary import NoPublicationError, kpi_summary
+    from insights.kpis import ArtifactError
+    from insights.warehouse import dbt_paths
 
     try:
-        print(kpi_summary(settings.published_snapshot))
-    except NoPublicationError as exc:
+        print(kpi_summary(settings.published_snapshot, dbt_paths(settings, "duckdb")[0]))
+    except (NoPublicationError, ArtifactError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
 
 
 def cmd_sim_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from insights.bundled_simulator import bundled_world, limits_from_env, live_world_config_from_env
-    from insights.simulator import serve_forever
+    from insights_dev.bundled_simulator import bundled_world, limits_from_env, live_world_config_from_env
+    from insights_dev.simulator import serve_forever
 
     config = live_world_config_from_env(datetime.now(UTC).date(), args.history_days) if args.live else None
     serve_forever(bundled_world(settings, config), host=args.host, port=args.port, now=args.now,
@@ -230,8 +233,8 @@ def cmd_sim_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sim_export(args: argparse.Namespace, settings: Settings) -> int:
-    from insights.bundled_simulator import bundled_world
-    from insights.simulator import export_world
+    from insights_dev.bundled_simulator import bundled_world
+    from insights_dev.simulator import export_world
 
     world = bundled_world(settings)
     export_world(world, args.folder)
@@ -256,7 +259,7 @@ def _bench_case(text: str) -> tuple[int, int]:
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from insights.bench import render, run_bench
+    from insights_dev.bench import render, run_bench
 
     cases = args.case or [(events, days) for events in args.events_per_day for days in args.history_days]
     cache_dir = args.cache_dir or Path(os.environ.get("INSIGHTS_BENCH_CACHE") or settings.home / "bench-cache")

@@ -14,13 +14,12 @@ from airflow.providers.standard.sensors.time_delta import TimeDeltaSensor
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, dag, task
 
 from insights.alerts import on_failure
-from insights.sources import availability_delay
+from insights.sources import availability_delay, source_names
 
 OWNER = "data-platform"
-# The fixed vocabulary of DAG tags (tests/dags enforces it).
-ALLOWED_TAGS = frozenset(
-    {"product-insights", "extract", "warehouse", "quality", "publish", "audit", "amplitude", "zendesk", "typeform"}
-)
+EXTRACT_SOURCES = source_names()
+# The fixed vocabulary of DAG tags (tests/dags enforces it): the pipeline stages plus each registered source.
+ALLOWED_TAGS = frozenset({"product-insights", "extract", "warehouse", "quality", "publish", "audit", *EXTRACT_SOURCES})
 
 
 # DAG-level scheduling settings, read at parse time from the environment of the dag-processor (the
@@ -51,8 +50,6 @@ DEFAULT_ARGS: dict[str, Any] = {
     "on_failure_callback": on_failure,
 }
 
-EXTRACT_SOURCES = ("amplitude", "zendesk", "typeform")
-
 
 def raw_asset(source: str) -> Asset:
     """The raw-zone dataset an extraction DAG updates; the warehouse DAG is scheduled on these."""
@@ -69,7 +66,7 @@ WAIT_TASK_ID = "wait_for_availability"
 
 def availability_wait(source: str) -> TimeDeltaSensor:
     """Wait until the source serves all of the data interval: interval end + the source's declared
-    availability delay (insights.sources.<source>.AVAILABILITY_DELAY).
+    availability delay (insights.sources.<source>.SPEC).
 
     Deferrable: the wait sits in the triggerer, not in a worker slot. When the target time is already
     past (a backfill, a late run) it returns at once. A timetable offset was not used: a run_after
@@ -107,8 +104,8 @@ def extract_dag(source: str) -> DAG:
         def extract(**context: Any) -> dict[str, Any]:
             from airflow.sdk.log import mask_secret
 
+            from insights.extraction.http import CREDENTIAL_ENV
             from insights.pipeline import extract as run_extract
-            from insights.sources.http import CREDENTIAL_ENV
 
             # Credentials come from the environment (or a connection exported to it); Airflow only
             # masks values it knows, so register them before anything could log them.

@@ -1,7 +1,10 @@
 """A short, plain-text KPI summary read from the published snapshot (`insights kpis`, end of `insights demo`).
 
 It reads what PMs read: the serving schema's views of the last publication, not the candidate
-warehouse, which may hold a build the quality gate has not passed (or failed).
+warehouse, which may hold a build the quality gate has not passed (or failed). The headlines are
+the `meta.summary` entries of the public marts' YAML (insights.kpis); each reads the mart's last
+complete period whose values are all present, since the newest period is still filling (a month
+in progress has no CSAT yet) and would print "no data" over a perfectly good last month.
 """
 
 from __future__ import annotations
@@ -10,44 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-# (label, SQL over one governed mart written `{s}.<mart>`, formatter); each reads its mart's latest row.
-KPI_QUERIES: list[tuple[str, str, str]] = [
-    (
-        "Active users (latest day)",
-        "select date_day, dau, wau, mau, stickiness from {s}.metrics_active_users_daily order by date_day desc limit 1",
-        "{0}: DAU {1}, WAU {2}, MAU {3}, stickiness {4:.1%}",
-    ),
-    (
-        "Retention (latest cohort with day-28 data)",
-        "select cohort_date, cohort_size, day_1_retention, day_7_retention, day_28_retention "
-        "from {s}.metrics_retention_cohorts where day_28_retention is not null "
-        "order by cohort_date desc limit 1",
-        "cohort {0} ({1} users): D1 {2:.1%}, D7 {3:.1%}, D28 {4:.1%}",
-    ),
-    (
-        "Activation (latest cohort with a full week)",
-        "select cohort_date, activation_rate from {s}.metrics_retention_cohorts "
-        "where activation_rate is not null order by cohort_date desc limit 1",
-        "cohort {0}: {1:.1%} activated",
-    ),
-    (
-        "NPS (latest month, all plans)",
-        "select month_start, responses, nps from {s}.metrics_nps_monthly where segment = 'all' "
-        "order by month_start desc limit 1",
-        "{0}: NPS {2:+.0f} over {1} responses",
-    ),
-    (
-        "CSAT (latest month)",
-        "select month_start, rated_tickets, csat from {s}.metrics_csat_monthly order by month_start desc limit 1",
-        "{0}: {2:.1%} satisfied over {1} rated tickets",
-    ),
-    (
-        "Unrouted feedback (latest week)",
-        "select week_start, items, unrouted_share from {s}.metrics_feedback_unrouted_weekly "
-        "order by week_start desc limit 1",
-        "week of {0}: {2:.1%} of {1} items have no owning team",
-    ),
-]
+from insights.kpis import MANIFEST, Mart, Summary, kpi_marts, read_artifact
 
 
 class NoPublicationError(RuntimeError):
@@ -62,8 +28,32 @@ def _publication(con: duckdb.DuckDBPyConnection, schema: str) -> tuple[int, str]
     return (int(row[0]), str(row[1])[:19]) if row and row[0] is not None else None
 
 
-def kpi_summary(snapshot: Path) -> str:
-    """The KPI lines of the published snapshot; NoPublicationError when there is none (or it is unreadable)."""
+def headline_sql(mart: Mart, summary: Summary, schema: str) -> str:
+    """The latest complete period of the mart with every summary column present."""
+    time_column = mart.time_column
+    present = [f'latest."{c}" is not null' for c in summary.columns]
+    where = " and ".join(["latest.is_complete", *present, *([f"({summary.where})"] if summary.where else [])])
+    columns = ", ".join(f'latest."{c}"' for c in summary.columns)
+    return (f'select latest."{time_column}", {columns} from "{schema}"."{mart.name}" as latest '
+            f'where {where} order by latest."{time_column}" desc limit 1')
+
+
+def _headline(con: duckdb.DuckDBPyConnection, mart: Mart, summary: Summary, schema: str) -> str:
+    label = f"{summary.label} (last complete {mart.period})"
+    try:
+        row = con.execute(headline_sql(mart, summary, schema)).fetchone()
+    except duckdb.CatalogException:
+        return f"  {label}: mart not published"
+    if row is None:
+        return f"  {label}: no complete {mart.period} yet"
+    values = dict(zip(summary.columns, row[1:], strict=True))
+    return f"  {label}: {row[0]}: {summary.format.format(**values)}"
+
+
+def kpi_summary(snapshot: Path, manifest_dir: Path) -> str:
+    """The KPI lines of the published snapshot; NoPublicationError when there is none (or it is unreadable).
+
+    `manifest_dir` holds the manifest of this home's last dbt run, which declares the headlines."""
     from insights.reports.overview import published_schema
 
     if not snapshot.is_file():
@@ -83,15 +73,7 @@ def kpi_summary(snapshot: Path) -> str:
                 f"{snapshot} holds no publication record ({schema}._publication): publish again with `insights publish`"
             )
         version, published_at = publication
+        marts = kpi_marts(read_artifact(manifest_dir / MANIFEST))
         lines = [f"KPI summary of publication {version} ({published_at} UTC, {snapshot})"]
-        for label, sql, template in KPI_QUERIES:
-            try:
-                row = con.execute(sql.format(s=f'"{schema}"')).fetchone()
-            except duckdb.CatalogException:
-                lines.append(f"  {label}: mart not published")
-                continue
-            if row is None or any(value is None for value in row):
-                lines.append(f"  {label}: no data")
-            else:
-                lines.append(f"  {label}: {template.format(*row)}")
+        lines += [_headline(con, mart, summary, schema) for mart in marts for summary in mart.summaries]
     return "\n".join(lines)

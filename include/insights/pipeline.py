@@ -17,13 +17,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from insights import progress
-from insights.bundled_simulator import source_endpoints
 from insights.settings import SOURCES, Settings, load_settings
 from insights.workspace import load_workspace
 
 if TYPE_CHECKING:
-    from insights.extract import ExtractResult
-    from insights.simulator import World
+    from insights.extraction.extract import ExtractResult
+    from insights_dev.simulator import World
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +40,8 @@ def daily_intervals(first_day: date, last_day: date) -> list[tuple[datetime, dat
 
 def extract(source: str, start: datetime, end: datetime, settings: Settings | None = None) -> ExtractResult:
     """Extract one source for one interval (the extraction DAGs' task)."""
-    from insights.extract import extract_interval
+    from insights.extraction.extract import extract_interval
+    from insights_dev.bundled_simulator import source_endpoints  # serves only sources without a URL (demo)
 
     settings = settings or load_settings()
     with source_endpoints(settings) as live:
@@ -50,7 +50,7 @@ def extract(source: str, start: datetime, end: datetime, settings: Settings | No
 
 def extract_days(source: str, first_day: date, last_day: date, live: Settings) -> list[ExtractResult]:
     """Extract one source interval by interval, as the scheduler would run its DAG."""
-    from insights.extract import extract_interval
+    from insights.extraction.extract import extract_interval
 
     results: list[ExtractResult] = []
     intervals = daily_intervals(first_day, last_day)
@@ -95,7 +95,7 @@ def build_warehouse(settings: Settings | None = None, *, start: date | None = No
 
 # The warehouse DAG's dbt tasks, one per layer, in this order.
 DBT_LAYER_SELECTORS = {
-    "staging": "path:models/staging path:snapshots",
+    "staging": "path:models/staging path:../include/insights/sources path:snapshots",  # + each source's staging/
     "intermediate": "path:models/intermediate",
     "marts": "path:models/marts path:models/semantic",
     "audit": "path:models/audit",
@@ -252,7 +252,7 @@ def _timed(result: BackfillResult, stage: str, step: Callable[[], Any]) -> Any:
 
 def backfill(first_day: date, last_day: date, settings: Settings | None = None,
              world: World | None = None) -> BackfillResult:
-    """The whole nightly pipeline over a range: extraction day by day (the three sources side by
+    """The whole nightly pipeline over a range: extraction day by day (the sources side by
     side, as their DAGs run), then one warehouse build for the range, then the later stages."""
     settings = settings or load_settings()
     load_workspace(settings.config_dir)  # a bad workspace config fails here, before any request
@@ -261,6 +261,8 @@ def backfill(first_day: date, last_day: date, settings: Settings | None = None,
     result = BackfillResult(first_day, last_day)
 
     def extract_all() -> None:
+        from insights_dev.bundled_simulator import source_endpoints  # serves only sources without a URL
+
         with source_endpoints(settings, world) as live, ThreadPoolExecutor(len(SOURCES)) as pool:
             futures = {s: pool.submit(extract_days, s, first_day, last_day, live) for s in SOURCES}
             result.extracts = {s: f.result() for s, f in futures.items()}

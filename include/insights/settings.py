@@ -7,15 +7,19 @@ environment (or injected by Airflow connections into the environment of a task).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from insights.sources import registered_sources, source_names
 
 PACKAGE_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 
-SOURCES = ("amplitude", "zendesk", "typeform")
+# The registered sources, in registration order (insights.sources).
+SOURCES = source_names()
 DEFAULT_SERVING_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -38,9 +42,7 @@ class Settings:
     warehouse: Path
     config_dir: Path
     replay_dir: Path | None
-    amplitude: SourceEndpoint
-    zendesk: SourceEndpoint
-    typeform: SourceEndpoint
+    endpoints: Mapping[str, SourceEndpoint]  # one per registered source (insights.sources)
     serving_dsn: str | None = None
 
     @property
@@ -65,13 +67,13 @@ class Settings:
         return self.home / "published" / "insights.duckdb"
 
     def endpoint(self, source: str) -> SourceEndpoint:
-        if source not in SOURCES:
-            raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
-        return getattr(self, source)
+        if source not in self.endpoints:
+            raise ValueError(f"unknown source {source!r}; expected one of {', '.join(self.endpoints)}")
+        return self.endpoints[source]
 
     @property
     def any_simulated(self) -> bool:
-        return any(self.endpoint(s).simulated for s in SOURCES)
+        return any(endpoint.simulated for endpoint in self.endpoints.values())
 
 
 def _env(name: str) -> str | None:
@@ -92,27 +94,14 @@ def load_settings() -> Settings:
         warehouse=warehouse,
         config_dir=config_dir,
         replay_dir=Path(replay).resolve() if replay else None,
-        amplitude=SourceEndpoint(
-            "amplitude",
-            _env("INSIGHTS_AMPLITUDE_URL"),
-            {
-                "api_key": _env("INSIGHTS_AMPLITUDE_API_KEY") or "",
-                "secret_key": _env("INSIGHTS_AMPLITUDE_SECRET_KEY") or "",
-            },
-        ),
-        zendesk=SourceEndpoint(
-            "zendesk",
-            _env("INSIGHTS_ZENDESK_URL"),
-            {
-                "email": _env("INSIGHTS_ZENDESK_EMAIL") or "",
-                "api_token": _env("INSIGHTS_ZENDESK_API_TOKEN") or "",
-            },
-        ),
-        typeform=SourceEndpoint(
-            "typeform",
-            _env("INSIGHTS_TYPEFORM_URL"),
-            {"token": _env("INSIGHTS_TYPEFORM_TOKEN") or ""},
-        ),
+        endpoints={
+            spec.name: SourceEndpoint(
+                spec.name,
+                _env(spec.url_env),
+                {key: _env(variable) or "" for key, variable in spec.credential_env.items()},
+            )
+            for spec in registered_sources()
+        },
         # "none" turns the Postgres publication off (a machine without a Postgres server).
         serving_dsn=None if _env("INSIGHTS_SERVING_DSN") == "none"
         else _env("INSIGHTS_SERVING_DSN") or DEFAULT_SERVING_DSN,

@@ -7,6 +7,7 @@ error names the file, the entry and the field, so a bad config fails before any 
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,16 +15,25 @@ from typing import Any
 
 import yaml
 
+from insights.settings import DBT_PROJECT_DIR
+
 DEFAULT_NAMING_RULE = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
 PROPERTY_TYPES = ("string", "number", "integer", "boolean")
 EVENT_STATUSES = ("active", "deprecated", "planned")
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "internal_email_domains": [],
-    "activation_event": None,
-    "reporting_timezone": "UTC",
-    "late_event_lookback_days": 3,
-    "hygiene_window_days": 30,
-}
+SETTING_NAMES = (
+    "internal_email_domains", "activation_event", "reporting_timezone", "late_event_lookback_days",
+    "hygiene_window_days",
+)
+
+
+def _default_settings() -> dict[str, Any]:
+    """The settings' defaults have one home: the `vars:` of dbt_project.yml, which also keep `dbt parse`
+    working on its own. activation_event has none here: a workspace must name it (settings.yml)."""
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    return {**{name: project["vars"][name] for name in SETTING_NAMES}, "activation_event": None}
+
+
+DEFAULT_SETTINGS: dict[str, Any] = _default_settings()
 
 
 class WorkspaceConfigError(ValueError):
@@ -224,7 +234,20 @@ def load_barometer_invitees(path: Path) -> tuple[BarometerInvitee, ...]:
 
 
 def load_workspace(config_dir: Path) -> Workspace:
-    config_dir = Path(config_dir)
+    """The workspace of ``config_dir``, read and validated once per run: a run's steps (extract, load, dbt
+    vars, gate, reports) share one parse until a config file changes (its mtime or size)."""
+    config_dir = Path(config_dir).resolve()
+    return _load_workspace(config_dir, _fingerprint(config_dir))
+
+
+def _fingerprint(config_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    if not config_dir.is_dir():
+        return ()
+    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(config_dir.iterdir()) if p.is_file())
+
+
+@functools.lru_cache(maxsize=8)
+def _load_workspace(config_dir: Path, fingerprint: tuple[tuple[str, int, int], ...]) -> Workspace:
     plan = load_tracking_plan(config_dir / "tracking_plan.yml")
     areas = _read_csv(config_dir / "product_areas.csv", ("area", "team", "pm"))
     keywords = _read_csv(config_dir / "product_area_keywords.csv", ("area", "keyword"))

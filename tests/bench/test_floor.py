@@ -12,12 +12,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from insights.bench.floor import amplitude_files, floor_metrics, floor_sql
-from insights.bench.runner import compare
-from insights.bench.scale_world import ScaleConfig, write_day
 from insights.settings import PACKAGE_CONFIG_DIR
-from insights.sources.amplitude import validate_event
+from insights.sources.amplitude.client import validate_event
 from insights.workspace import load_workspace
+from insights_dev.bench.floor import amplitude_files, floor_metrics, floor_sql
+from insights_dev.bench.runner import compare
+from insights_dev.bench.scale_world import ScaleConfig, write_day
 from tests.warehouse.raw_world import event, write_events
 
 
@@ -101,8 +101,8 @@ def test_scale_world_day_is_what_the_extractor_lands(tmp_path: Path, workspace) 
 @pytest.mark.slow
 def test_floor_equals_the_mart_on_a_small_world(tmp_path: Path, workspace) -> None:
     """The floor is a fair comparison: same DAU/WAU/MAU as the pipeline's mart, day by day."""
-    from insights.simulator import WorldConfig, generate_world
     from insights.warehouse import build
+    from insights_dev.simulator import WorldConfig, generate_world
     from tests.warehouse.conftest import make_settings
 
     settings = make_settings(tmp_path / "home")

@@ -32,7 +32,7 @@ COMPLETENESS_MARTS = ("metrics_active_users_daily", "metrics_feature_adoption_we
 def contracted_marts() -> dict[str, list[tuple[str, str]]]:
     """Each public mart's (column, data type) as its dbt contract declares them."""
     marts = {}
-    for path in sorted((REPO / "dbt_project" / "models" / "marts").glob("*/_*.yml")):
+    for path in sorted((REPO / "dbt_project" / "models" / "marts").glob("*/*.yml")):
         for model in (yaml.safe_load(path.read_text()) or {}).get("models") or []:
             columns = [(c["name"], c.get("data_type")) for c in model.get("columns") or []]
             if model["name"].startswith("metrics_") and all(kind for _, kind in columns):

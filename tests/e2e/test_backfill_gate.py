@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from insights.settings import load_settings
-from insights.simulator import WorldConfig, export_world, generate_world
+from insights_dev.simulator import WorldConfig, export_world, generate_world
 from tests.e2e.conftest import run_insights
 
 pytestmark = pytest.mark.slow

@@ -27,11 +27,11 @@ import duckdb
 import pytest
 
 from insights import pipeline
-from insights.bundled_simulator import limits_from_env
 from insights.settings import PACKAGE_CONFIG_DIR, SOURCES, Settings, SourceEndpoint, load_settings
-from insights.simulator import SimulatorServer, World, WorldConfig, generate_world
-from insights.simulator.world import parse_timestamp
 from insights.workspace import load_workspace
+from insights_dev.bundled_simulator import limits_from_env
+from insights_dev.simulator import SimulatorServer, World, WorldConfig, generate_world
+from insights_dev.simulator.world import parse_timestamp
 from tests.contract.reference import Calendar, RawRecords, compute_marts
 
 pytestmark = pytest.mark.slow
@@ -122,7 +122,7 @@ def run(request: pytest.FixtureRequest, world: World, tmp_path_factory: pytest.T
         endpoints = {s: SourceEndpoint(s, server.base_url(s), server.credentials(s)) for s in SOURCES}
         settings = dataclasses.replace(
             base, home=folder / "home", warehouse=folder / "home" / "warehouse.duckdb", config_dir=config,
-            replay_dir=None, serving_dsn=None, **endpoints,
+            replay_dir=None, serving_dsn=None, endpoints=endpoints,
         )
         yield Run(zone, settings, server, world)
 

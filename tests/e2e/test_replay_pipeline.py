@@ -19,7 +19,7 @@ import pytest
 
 from insights import airflow_local
 from insights.settings import load_settings
-from insights.simulator import WorldConfig, export_world, generate_world
+from insights_dev.simulator import WorldConfig, export_world, generate_world
 from tests.e2e.conftest import run_insights
 
 pytestmark = pytest.mark.slow

@@ -19,7 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from insights.settings import Settings, SourceEndpoint
-from insights.simulator import Faults, Limits, SimRequest, SimResponse, SimulatorServer, World
+from insights.sources import source_names, source_spec
+from insights_dev.simulator import Faults, Limits, SimRequest, SimResponse, SimulatorServer, World
 
 FIRST_DAY = date(2026, 8, 3)
 LAST_DAY = date(2026, 8, 5)
@@ -166,7 +167,7 @@ def running(
 def settings_for(home: Path, sim: SimulatorServer | None = None, **overrides: SourceEndpoint) -> Settings:
     """Settings whose three sources point at ``sim`` (or at nothing), data under ``home``."""
     endpoints = {}
-    for source in ("amplitude", "zendesk", "typeform"):
+    for source in source_names():
         if sim is not None:
             endpoints[source] = SourceEndpoint(source, sim.base_url(source), sim.credentials(source))
         else:
@@ -177,20 +178,15 @@ def settings_for(home: Path, sim: SimulatorServer | None = None, **overrides: So
         warehouse=home / "warehouse.duckdb",
         config_dir=home / "config",
         replay_dir=None,
-        **endpoints,
+        endpoints=endpoints,
     )
 
 
 def sim_env(home: Path, sim: SimulatorServer, source: str) -> dict[str, str]:
     """Environment for a subprocess extraction against ``sim`` (what docs/contracts.md names)."""
-    env = {"INSIGHTS_HOME": str(home), f"INSIGHTS_{source.upper()}_URL": sim.base_url(source)}
-    creds = sim.credentials(source)
-    names = {
-        "amplitude": {"api_key": "INSIGHTS_AMPLITUDE_API_KEY", "secret_key": "INSIGHTS_AMPLITUDE_SECRET_KEY"},
-        "zendesk": {"email": "INSIGHTS_ZENDESK_EMAIL", "api_token": "INSIGHTS_ZENDESK_API_TOKEN"},
-        "typeform": {"token": "INSIGHTS_TYPEFORM_TOKEN"},
-    }[source]
-    env.update({names[k]: v for k, v in creds.items()})
+    spec = source_spec(source)
+    env = {"INSIGHTS_HOME": str(home), spec.url_env: sim.base_url(source)}
+    env.update({spec.credential_env[k]: v for k, v in sim.credentials(source).items()})
     return env
 
 

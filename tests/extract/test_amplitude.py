@@ -14,10 +14,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from insights.extract import extract_interval
-from insights.landing import QuarantineThresholdError
-from insights.simulator import Faults, Limits, SimRequest, SimResponse
-from insights.sources.amplitude import AmplitudeExportError
+from insights.extraction.extract import extract_interval
+from insights.extraction.landing import QuarantineThresholdError
+from insights.sources.amplitude.client import AmplitudeExportError
+from insights_dev.simulator import Faults, Limits, SimRequest, SimResponse
 from tests.extract.helpers import (
     FIRST_DAY,
     day_start,

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from insights import landing
-from insights.extract import extract_interval
-from insights.landing import RawZone
-from insights.simulator import Faults, SimRequest, SimResponse
-from insights.sources import amplitude_bulk
-from insights.sources.amplitude import events_schema, validate_event
-from insights.sources.amplitude_bulk import CANONICAL_GZIP_HEADER, RecordCheck, _Shape, copy_gzip_entry
+from insights.extraction import landing
+from insights.extraction.extract import extract_interval
+from insights.extraction.landing import RawZone
+from insights.sources.amplitude import bulk as amplitude_bulk
+from insights.sources.amplitude.bulk import CANONICAL_GZIP_HEADER, RecordCheck, _Shape, copy_gzip_entry
+from insights.sources.amplitude.client import events_schema, validate_event
+from insights_dev.simulator import Faults, SimRequest, SimResponse
 from tests.extract.helpers import (
     FIRST_DAY,
     day_start,

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import requests
 
-from insights.bundled_simulator import source_endpoints
-from insights.extract import extract_interval
+from insights.extraction.extract import extract_interval
+from insights.extraction.http import server_time
 from insights.pipeline import extract_days
-from insights.simulator import WorldConfig, generate_world
 from insights.sources import availability_delay
-from insights.sources.http import server_time
+from insights_dev.bundled_simulator import source_endpoints
+from insights_dev.simulator import WorldConfig, generate_world
 from tests.extract.helpers import (
     FIRST_DAY,
     day_start,

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from insights.extract import extract_interval
-from insights.landing import QuarantineThresholdError
+from insights.extraction.extract import extract_interval
+from insights.extraction.landing import QuarantineThresholdError
 from insights.settings import PACKAGE_CONFIG_DIR
-from insights.simulator import Faults, SimRequest, SimResponse
-from insights.simulator.protocol import json_response
 from insights.warehouse import load_raw
+from insights_dev.simulator import Faults, SimRequest, SimResponse
+from insights_dev.simulator.protocol import json_response
 from tests.extract.helpers import (
     FIRST_DAY,
     day_start,

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from insights import cli
-from insights.extract import StorageError, extract_interval
-from insights.landing import HashingWriter
-from insights.simulator import Faults, SimRequest, SimResponse
-from insights.sources.http import HttpPolicy, SourceHTTPError
+from insights.extraction.extract import StorageError, extract_interval
+from insights.extraction.http import HttpPolicy, SourceHTTPError
+from insights.extraction.landing import HashingWriter
+from insights_dev.simulator import Faults, SimRequest, SimResponse
 from tests.extract.helpers import (
     FIRST_DAY,
     day_start,
@@ -203,7 +203,7 @@ def test_bytes_that_are_not_utf8_are_quarantined_naming_the_line_and_field(
 
 
 def test_a_line_that_is_not_utf8_is_quarantined_with_its_line_number(tmp_path: Path) -> None:
-    from insights.landing import LandingStats, RawZone, RecordFileWriter
+    from insights.extraction.landing import LandingStats, RawZone, RecordFileWriter
 
     zone = RawZone(tmp_path / "raw")
     stats = LandingStats()

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from insights.extract import extract_interval
+from insights.extraction.extract import extract_interval
+from insights.extraction.http import SourceAuthError, SourceHTTPError, make_session
 from insights.settings import SourceEndpoint
-from insights.simulator import Faults, SimRequest, SimResponse
-from insights.simulator.protocol import json_response
-from insights.sources.http import SourceAuthError, SourceHTTPError, make_session
+from insights_dev.simulator import Faults, SimRequest, SimResponse
+from insights_dev.simulator.protocol import json_response
 from tests.extract.helpers import (
     FIRST_DAY,
     day_start,

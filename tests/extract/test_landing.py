@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from insights.landing import (
+from insights.extraction.landing import (
     LandingStats,
     QuarantinedRecord,
     QuarantineThresholdError,

@@ -1,6 +1,6 @@
 """Kill an extraction with SIGKILL mid-way, run it again: the result equals an uninterrupted run.
 
-The extraction runs in a subprocess (``python -m insights.extract``) against a simulator in this
+The extraction runs in a subprocess (``python -m insights.extraction.extract``) against a simulator in this
 process that answers every request slowly, so the test can watch the state file and kill the
 run after some pages/hours have landed. Nothing lost and nothing duplicated is checked on the
 multiset of landed records, and on the files themselves (same names, same bytes).
@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from insights.extract import ExtractResult, extract_interval
-from insights.simulator import Limits, SimulatorServer
+from insights.extraction.extract import ExtractResult, extract_interval
+from insights_dev.simulator import Limits, SimulatorServer
 from tests.extract.helpers import (
     FIRST_DAY,
     NOW,
@@ -68,7 +68,7 @@ def start_extraction(home: Path, sim: SimulatorServer, source: str, start: datet
     env = {**os.environ, **sim_env(home, sim, source), "INSIGHTS_HTTP_BACKOFF_FACTOR": "0.01"}
     log = (home / f"{source}-{time.monotonic_ns()}.log").open("w")
     return subprocess.Popen(
-        [sys.executable, "-m", "insights.extract", source, start.isoformat(), end.isoformat()],
+        [sys.executable, "-m", "insights.extraction.extract", source, start.isoformat(), end.isoformat()],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

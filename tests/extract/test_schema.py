@@ -17,14 +17,15 @@ from typing import Any
 import duckdb
 import pytest
 
-from insights.extract import extract_interval
+from insights.extraction import schema_outputs
+from insights.extraction.extract import extract_interval
+from insights.extraction.schema import SchemaError, read_stream_schema, sources_yaml
 from insights.pipeline import dbt_build_layer, load_raw_zone
 from insights.settings import PACKAGE_CONFIG_DIR, Settings
-from insights.sources import schema_outputs
-from insights.sources.amplitude import events_schema, validate_event
-from insights.sources.schema import SchemaError, read_stream_schema, sources_yaml
-from insights.sources.typeform import validate_form, validate_response
-from insights.sources.zendesk import validate_ticket
+from insights.sources import source_spec
+from insights.sources.amplitude.client import events_schema, validate_event
+from insights.sources.typeform.client import validate_form, validate_response
+from insights.sources.zendesk.client import validate_ticket
 from insights.warehouse import connect, run_dbt, schema_name
 from tests.extract.helpers import (
     FIRST_DAY,
@@ -51,11 +52,11 @@ def test_checked_in_staging_fields_and_raw_suites_are_what_the_schemas_generate(
         "raw.typeform_responses.json",
         "raw.typeform_forms.sql",
     }
-    assert schema_outputs.stale_outputs(files) == [], "run: python -m insights.sources.schema_outputs --write"
+    assert schema_outputs.stale_outputs(files) == [], "run: python -m insights.extraction.schema_outputs --write"
 
 
 def test_the_raw_suite_has_one_rule_per_field_check() -> None:
-    suite = json.loads((schema_outputs.EXPECTATIONS_DIR / "raw.amplitude_events.json").read_text())
+    suite = json.loads(source_spec("amplitude").raw_suites[0].read_text())
     names = {e["meta"]["name"] for e in suite["expectations"]}
     for field in events_schema().fields:
         assert set(field.rules()) <= names

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from insights.extract import extract_interval
+from insights.extraction.extract import extract_interval
+from insights.extraction.state import ExtractionLockedError, SourceState, StateError, source_lock
 from insights.settings import SourceEndpoint
-from insights.state import ExtractionLockedError, SourceState, StateError, source_lock
 from tests.extract.helpers import FIRST_DAY, day_start, settings_for
 
 A = datetime(2026, 8, 3, tzinfo=UTC)
@@ -24,7 +24,7 @@ B = datetime(2026, 8, 4, tzinfo=UTC)
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from insights.state import source_lock
+from insights.extraction.state import source_lock
 with source_lock(Path(sys.argv[1]), sys.argv[2]):
     print("locked", flush=True)
     time.sleep(60)

@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from insights.extract import extract_interval
-from insights.simulator import Faults, Limits, SimRequest, SimResponse
-from insights.simulator.protocol import json_response
+from insights.extraction.extract import extract_interval
+from insights_dev.simulator import Faults, Limits, SimRequest, SimResponse
+from insights_dev.simulator.protocol import json_response
 from tests.extract.helpers import (
     FIRST_DAY,
     day_start,

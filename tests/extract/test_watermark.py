@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from insights.extract import extract_interval
-from insights.simulator import Faults, SimRequest, SimResponse
-from insights.simulator.protocol import json_response
-from insights.sources.http import SourceHTTPError
-from insights.state import SourceState, advance_watermark
+from insights.extraction.extract import extract_interval
+from insights.extraction.http import SourceHTTPError
+from insights.extraction.state import SourceState, advance_watermark
+from insights_dev.simulator import Faults, SimRequest, SimResponse
+from insights_dev.simulator.protocol import json_response
 from tests.extract.helpers import (
     FIRST_DAY,
     day_start,

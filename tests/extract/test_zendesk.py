@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from insights.extract import extract_interval
-from insights.landing import QuarantineThresholdError
-from insights.simulator import Limits
+from insights.extraction.extract import extract_interval
+from insights.extraction.landing import QuarantineThresholdError
+from insights_dev.simulator import Limits
 from tests.extract.helpers import (
     FIRST_DAY,
     NOW,

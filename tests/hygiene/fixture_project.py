@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from insights.settings import DBT_PROJECT_DIR, Settings
+from insights.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
 from insights.warehouse.dbt import dbt_env
 
 BAD_MARTS = {
@@ -74,6 +74,10 @@ def copy_project(folder: Path) -> Path:
     shutil.copytree(
         DBT_PROJECT_DIR, folder, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml")
     )
+    # The sources' staging folders (model path ../include/insights/sources), beside the copy.
+    sources = folder.parent / "include"
+    if not sources.exists():
+        sources.symlink_to(REPO_ROOT / "include", target_is_directory=True)
     marts = folder / "models" / "marts" / "fixture"
     marts.mkdir()
     for name, sql in BAD_MARTS.items():

@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from insights.landing import RawZone
+from insights.extraction.landing import RawZone
 from insights.settings import PACKAGE_CONFIG_DIR
 from tests.warehouse.raw_world import event, write_events
 

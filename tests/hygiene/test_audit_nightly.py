@@ -131,8 +131,8 @@ def _capture(state: NightlyAudit) -> dict[str, list[tuple[Any, ...]]]:
 
 @pytest.fixture(scope="module")
 def nightly_audit(tmp_path_factory: pytest.TempPathFactory) -> NightlyAudit:
-    from insights.simulator.config import WorldConfig
-    from insights.simulator.generate import generate_world
+    from insights_dev.simulator.config import WorldConfig
+    from insights_dev.simulator.generate import generate_world
 
     root = tmp_path_factory.mktemp("audit-nightly")
     settings = home_settings(root / "home", _config(root / "config"))

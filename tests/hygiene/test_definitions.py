@@ -238,7 +238,7 @@ def test_normalize_sql_and_used_vars() -> None:
 
 
 def test_read_artifacts_names_the_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(ArtifactError, match=r"manifest\.json: file not found"):
+    with pytest.raises(ArtifactError, match=r"manifest\.json: not found"):
         read_artifacts(tmp_path)
     (tmp_path / "manifest.json").write_text(json.dumps(_manifest()))
     (tmp_path / "semantic_manifest.json").write_text(json.dumps({"metrics": []}))

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from insights.settings import PACKAGE_CONFIG_DIR
-from insights.simulator.config import WorldConfig
-from insights.simulator.gen_surveys import BAROMETER_FORM_ID
-from insights.simulator.generate import generate_world
 from insights.warehouse.load import workspace_rows
 from insights.workspace import BarometerInvitee, WorkspaceConfigError, load_barometer_invitees, load_workspace
+from insights_dev.simulator.config import WorldConfig
+from insights_dev.simulator.gen_surveys import BAROMETER_FORM_ID
+from insights_dev.simulator.generate import generate_world
 
 
 def _write(folder: Path, text: str) -> Path:

@@ -32,8 +32,8 @@ from psycopg2 import sql
 
 from insights.pipeline import backfill, publish_marts
 from insights.settings import Settings, load_settings
-from insights.simulator import World, WorldConfig, generate_world
 from insights.warehouse import dbt_paths
+from insights_dev.simulator import World, WorldConfig, generate_world
 from tests.publish.conftest import Serving
 from tests.publish.conftest import World as PublishWorld
 

@@ -18,7 +18,7 @@ import pytest
 
 from insights.publish import publish
 from insights.quality import GateConfig, GateResult, run_gate
-from insights.settings import PACKAGE_CONFIG_DIR, Settings, SourceEndpoint
+from insights.settings import PACKAGE_CONFIG_DIR, SOURCES, Settings, SourceEndpoint
 from insights.warehouse import dbt_paths, run_dbt
 from tests.quality.world import REFERENCE_DAY, build_warehouse, execute
 
@@ -30,9 +30,7 @@ def make_settings(home: Path, warehouse: Path) -> Settings:
         warehouse=warehouse,
         config_dir=PACKAGE_CONFIG_DIR,
         replay_dir=None,
-        amplitude=SourceEndpoint("amplitude", None),
-        zendesk=SourceEndpoint("zendesk", None),
-        typeform=SourceEndpoint("typeform", None),
+        endpoints={source: SourceEndpoint(source, None) for source in SOURCES},
         serving_dsn=None,
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from insights.quality import load_suites
-from insights.settings import EXPECTATIONS_DIR
+from insights.quality.suites import suite_dirs
 from tests.quality.conftest import Candidate, config_for, gate_then_publish, published_value, sha256
 from tests.quality.corruptions import CASES, COVERED_ELSEWHERE, Case
 
@@ -14,7 +14,7 @@ READER_QUERY = "select max(version) from analytics._publication"
 
 
 def test_every_expectation_has_a_failing_case() -> None:
-    declared = {(s.name, e.name) for s in load_suites(EXPECTATIONS_DIR) for e in s.expectations}
+    declared = {(s.name, e.name) for s in load_suites(suite_dirs()) for e in s.expectations}
     covered = {(c.dataset, c.expectation) for c in CASES} | set(COVERED_ELSEWHERE)
     assert declared - covered == set(), "expectations without a corruption that must break them"
     assert covered - declared == set(), "cases naming expectations that no suite declares"
@@ -26,7 +26,7 @@ def test_clean_copy_passes_every_suite(candidate: Candidate) -> None:
     result = gate_then_publish(candidate.settings, config=config_for())
     assert result.failures == []
     assert result.passed
-    validated = {s.name for s in load_suites(EXPECTATIONS_DIR)}
+    validated = {s.name for s in load_suites(suite_dirs())}
     assert set(result.rows) == validated  # nothing skipped for lack of a table or a snapshot
     assert [(s.dataset, s.expectation) for s in result.skipped] == [
         ("checks.dau_consistency", "mart_matches_semantic_layer")

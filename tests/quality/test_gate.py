@@ -17,6 +17,7 @@ from insights.quality import DATASET_QUERY, GateFailed, data_docs_dir, gate_repo
 from insights.quality.datasets import load_frame, open_candidate
 from insights.quality.docs_index import CACHE_FILE
 from insights.quality.gx_runner import _RUNNERS
+from insights.quality.suites import suite_dirs
 from insights.settings import EXPECTATIONS_DIR, Settings
 from tests.quality.conftest import (
     Candidate,
@@ -27,7 +28,7 @@ from tests.quality.conftest import (
     published_value,
     sha256,
 )
-from tests.quality.corruptions import AMP, AUD, STG_AMP, SUP_D, day, patch, update
+from tests.quality.corruptions import AMP, AUD, STG_AMP, SUP_D, UNR, day, patch, update
 from tests.quality.world import DAYS, LOOKBACK_DAYS, QUARANTINED_PARTITION, REFERENCE_DAY, execute
 
 HISTORY = "checks.active_users_history"
@@ -167,7 +168,7 @@ def _frames(settings: Settings, backfill: bool = False) -> dict[str, object]:
     }
     con = open_candidate(settings.warehouse, None)
     try:
-        return {s.name: load_frame(con, s, params) for s in load_suites(EXPECTATIONS_DIR, AGGREGATED)}
+        return {s.name: load_frame(con, s, params) for s in load_suites(suite_dirs(), AGGREGATED)}
     finally:
         con.close()
 
@@ -180,7 +181,7 @@ def test_event_datasets_are_one_row_per_recomputed_partition(candidate: Candidat
         assert len(frame) == LOOKBACK_DAYS, name  # the nightly lookback window only
         count_column = "record_count" if name == AMP else "event_count"
         assert frame[count_column].sum() == events, name
-        for spec in next(s for s in load_suites(EXPECTATIONS_DIR, (name,))).expectations:
+        for spec in next(s for s in load_suites(suite_dirs(), (name,))).expectations:
             if spec.examples:  # every row-level rule counts its violations and lists examples
                 assert {spec.kwargs["column"], spec.examples} <= set(frame.columns), (name, spec.name)
                 assert (frame[spec.kwargs["column"]] == 0).all(), (name, spec.name)
@@ -283,18 +284,21 @@ def test_missing_candidate_fails_the_gate(tmp_path: Path) -> None:
 
 
 def test_gate_failed_names_dataset_expectation_and_row(candidate: Candidate) -> None:
-    candidate.corrupt([update(AUD, "dau = wau + 1, stickiness = (wau + 1.0) / mau", "mau > wau")])
-    corrupted_day = _value(candidate.path, f"select date_day from {AUD} where dau > wau")
-    result = run_gate(candidate.settings, config=config_for(AUD))
+    candidate.corrupt([update(UNR, "unrouted_share = unrouted_share / 2 + 0.01", "items > 0")])
+    corrupted_week = _value(
+        candidate.path, f"select week_start from {UNR} where abs(unrouted_share - unrouted_items / items) > 0.001"
+    )
+    weeks = _value(candidate.path, f"select count(*) from {UNR}")
+    result = run_gate(candidate.settings, config=config_for(UNR))
     with pytest.raises(GateFailed) as error:
         result.raise_for_failures()
     message = str(error.value)
     assert message.startswith(
-        "quality gate failed: 1 expectation(s) in 1 dataset(s) (marts.metrics_active_users_daily)"
+        "quality gate failed: 1 expectation(s) in 1 dataset(s) (marts.metrics_feedback_unrouted_weekly)"
     )
-    assert "marts.metrics_active_users_daily: dau_not_above_wau: dau <= wau" in message
-    assert f"1 of {DAYS} row(s) unexpected" in message
-    assert f"date_day={corrupted_day}" in message
+    assert "marts.metrics_feedback_unrouted_weekly: share_is_unrouted_over_items: unrouted_share = " in message
+    assert f"1 of {weeks} row(s) unexpected" in message
+    assert f"week_start={corrupted_week}" in message
     assert error.value.failures == result.failures
 
 

@@ -24,7 +24,8 @@ import pytest
 
 from insights.pipeline import backfill
 from insights.quality import GateConfig, GateResult, load_suites, read_verdict, run_gate
-from insights.settings import EXPECTATIONS_DIR, Settings
+from insights.quality.suites import suite_dirs
+from insights.settings import Settings
 from insights.warehouse.build_id import current_build_id
 from tests.quality.conftest import gate_then_publish, make_settings, published_value, sha256
 
@@ -57,7 +58,7 @@ def test_clean_backfill_passes_the_gate(backfilled: tuple[Settings, GateResult])
     settings, result = backfilled
     assert result.failures == [], result.summary()
     # Every suite ran but the history rule: a backfill may rewrite history, and nothing was published yet.
-    assert set(result.rows) == {s.name for s in load_suites(EXPECTATIONS_DIR)} - {
+    assert set(result.rows) == {s.name for s in load_suites(suite_dirs())} - {
         "checks.active_users_history"
     }
     assert [(s.dataset, s.expectation) for s in result.skipped] == [("checks.active_users_history", None)]

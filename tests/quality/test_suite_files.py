@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -12,29 +13,24 @@ from typing import Any
 
 import pytest
 
+from insights.kpis import kpi_marts, read_artifact
 from insights.quality import SuiteFileError, load_suites
 from insights.quality.datasets import ENVIRONMENT_PARAMS
-from insights.quality.suites import REQUIREMENTS, load_suite, query_params
+from insights.quality.suites import REQUIREMENTS, load_suite, query_params, render_query, suite_dirs
 from insights.settings import EXPECTATIONS_DIR
 
 Edit = Callable[[dict[str, Any]], Any]  # changes a suite document in place
 RUN_PARAMS = {"reference_day", "lookback_days", "recheck_start", "recheck_end", "is_backfill"}
-SPEC_MARTS = {  # metrics.md section 8: the public interface
-    "metrics_active_users_daily",
-    "metrics_retention_cohorts",
-    "metrics_feature_adoption_weekly",
-    "metrics_nps_monthly",
-    "metrics_support_daily",
-    "metrics_support_weekly",
-    "metrics_csat_monthly",
-    "metrics_feedback_by_team_weekly",
-    "metrics_feedback_unrouted_weekly",
-}
 
 
-def test_every_public_mart_and_raw_stream_has_a_suite() -> None:
-    names = {s.name for s in load_suites(EXPECTATIONS_DIR)}
-    assert {f"marts.{m}" for m in SPEC_MARTS} <= names
+def test_every_public_mart_and_raw_stream_has_a_suite(project_target: Path) -> None:
+    names = {s.name for s in load_suites(suite_dirs())}
+    manifest = read_artifact(project_target / "manifest.json")
+    public = {m.relation for m in kpi_marts(manifest)}
+    # A mart's suite is optional (its structural rules are its YAML's dbt tests, docs/architecture.md);
+    # a suite never names a mart that is not public.
+    gated = {n for n in names if n.startswith("marts.")}
+    assert gated and gated <= public, sorted(gated - public)
     assert {
         "raw.amplitude_events",
         "raw.zendesk_tickets",
@@ -50,13 +46,13 @@ def test_every_public_mart_and_raw_stream_has_a_suite() -> None:
 
 
 def test_suites_are_ordered_by_layer() -> None:
-    layers = [s.layer for s in load_suites(EXPECTATIONS_DIR)]
+    layers = [s.layer for s in load_suites(suite_dirs())]
     order = ["raw", "staging", "marts", "audit", "checks"]
     assert layers == sorted(layers, key=order.index)
 
 
 def test_every_query_parameter_is_provided() -> None:
-    for suite in load_suites(EXPECTATIONS_DIR):
+    for suite in load_suites(suite_dirs()):
         missing = set(suite.sql_params) - RUN_PARAMS - set(ENVIRONMENT_PARAMS) - set(suite.params)
         assert not missing, f"{suite.name}: parameters nobody sets: {missing}"
         unused = set(suite.params) - set(suite.sql_params)
@@ -84,13 +80,13 @@ def test_package_import_does_not_import_great_expectations() -> None:
 def suite_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "expectations"
     folder.mkdir()
-    for name in ("marts.metrics_support_daily.json", "marts.metrics_support_daily.sql"):
+    for name in ("marts.metrics_feature_adoption_weekly.json", "marts.metrics_feature_adoption_weekly.sql"):
         shutil.copy(EXPECTATIONS_DIR / name, folder / name)
     return folder
 
 
 def _edit(folder: Path, edit: Edit) -> Path:
-    path = folder / "marts.metrics_support_daily.json"
+    path = folder / "marts.metrics_feature_adoption_weekly.json"
     doc = json.loads(path.read_text())
     edit(doc)
     path.write_text(json.dumps(doc))
@@ -98,9 +94,9 @@ def _edit(folder: Path, edit: Edit) -> Path:
 
 
 def test_a_copy_loads(suite_dir: Path) -> None:
-    suite = load_suite(suite_dir / "marts.metrics_support_daily.json")
-    assert suite.key == ("date_day",)
-    assert suite.expectation("no_missing_day").type == "expect_column_values_to_be_in_set"
+    suite = load_suite(suite_dir / "marts.metrics_feature_adoption_weekly.json")
+    assert suite.key == ("week_start", "feature")
+    assert suite.expectation("week_starts_monday").type == "expect_column_values_to_be_in_set"
 
 
 @pytest.mark.parametrize(
@@ -141,15 +137,15 @@ def test_malformed_suite_is_rejected_naming_the_entry(suite_dir: Path, edit: Edi
 
 
 def test_invalid_json_names_line_and_column(suite_dir: Path) -> None:
-    path = suite_dir / "marts.metrics_support_daily.json"
-    path.write_text('{\n  "name": "marts.metrics_support_daily",\n  "meta": {,}\n}')
+    path = suite_dir / "marts.metrics_feature_adoption_weekly.json"
+    path.write_text('{\n  "name": "marts.metrics_feature_adoption_weekly",\n  "meta": {,}\n}')
     with pytest.raises(SuiteFileError, match=r"invalid JSON: line 3, column 12"):
         load_suites(suite_dir)
 
 
 def test_missing_query_is_rejected(suite_dir: Path) -> None:
-    (suite_dir / "marts.metrics_support_daily.sql").unlink()
-    with pytest.raises(SuiteFileError, match=r"marts\.metrics_support_daily\.sql not found"):
+    (suite_dir / "marts.metrics_feature_adoption_weekly.sql").unlink()
+    with pytest.raises(SuiteFileError, match=r"marts\.metrics_feature_adoption_weekly\.sql not found"):
         load_suites(suite_dir)
 
 
@@ -159,8 +155,24 @@ def test_unknown_dataset_selection_is_rejected(suite_dir: Path) -> None:
 
 
 def test_requirement_names_are_documented() -> None:
-    used = {r for s in load_suites(EXPECTATIONS_DIR) for r in s.requires} | {
-        r for s in load_suites(EXPECTATIONS_DIR) for e in s.expectations for r in e.requires
+    used = {r for s in load_suites(suite_dirs()) for r in s.requires} | {
+        r for s in load_suites(suite_dirs()) for e in s.expectations for r in e.requires
     }
     assert used <= set(REQUIREMENTS)
     assert used == {"semantic_layer", "published_snapshot", "nightly"}
+
+
+def test_the_lookback_rule_is_the_dbt_macro(tmp_path: Path) -> None:
+    """`day > last_day - lookback` is written once, in dbt_project/macros/in_lookback_window.sql: the
+    models' recompute window and the gate's dataset queries render it (raw.* queries are generated
+    from the stream schemas, which hold their own copy)."""
+    literal = re.compile(r">\s*[^\n]*-\s*\$lookback_days")
+    for sql in sorted(EXPECTATIONS_DIR.glob("*.sql")):
+        if not sql.name.startswith("raw."):
+            assert not literal.search(sql.read_text(encoding="utf-8")), f"{sql.name}: use in_lookback_window"
+    rendered = load_suite(EXPECTATIONS_DIR / "checks.dau_consistency.json").sql
+    assert "where mart.date_day > mart_bounds.last_day - $lookback_days" in rendered
+    query = tmp_path / "x.sql"
+    query.write_text("select 1 where {{ in_lookback_window('d') }}")
+    with pytest.raises(SuiteFileError, match=r"x\.sql: dataset query"):
+        render_query(query)

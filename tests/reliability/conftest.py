@@ -2,7 +2,7 @@
 
 At the end of the session the outcomes are written as JSON to ``$INSIGHTS_RELIABILITY_RESULTS`` (if
 set), and into the table of RELIABILITY.md when ``INSIGHTS_WRITE_RELIABILITY=1`` (what
-``python -m insights.reliability`` sets), so the table is always the output of a real run.
+``python -m insights_dev.reliability`` sets), so the table is always the output of a real run.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from insights.reliability import landed_keys, run_extraction, write_table
-from insights.reliability.harness import KEYS, ExtractionRun
-from insights.reliability.report import save_outcomes
 from insights.settings import REPO_ROOT
-from insights.simulator import World, WorldConfig, generate_world
-from insights.simulator.faults import AcceptCredentials, FaultPlan
+from insights_dev.reliability import landed_keys, run_extraction, write_table
+from insights_dev.reliability.harness import KEYS, ExtractionRun
+from insights_dev.reliability.report import save_outcomes
+from insights_dev.simulator import World, WorldConfig, generate_world
+from insights_dev.simulator.faults import AcceptCredentials, FaultPlan
 from tests.reliability.record import OUTCOMES
 
 WORLD = WorldConfig(users=80, days=3)

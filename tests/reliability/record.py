@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from insights.reliability import Outcome
+from insights_dev.reliability import Outcome
 
 OUTCOMES: list[Outcome] = []
 

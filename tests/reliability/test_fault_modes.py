@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from insights.reliability import environment, landed_keys, quarantine_entries, run_extraction
-from insights.reliability.harness import KEYS
-from insights.simulator import World
-from insights.simulator.faults import (
+from insights_dev.reliability import environment, landed_keys, quarantine_entries, run_extraction
+from insights_dev.reliability.harness import KEYS
+from insights_dev.simulator import World
+from insights_dev.simulator.faults import (
     DuplicatesAtPageBoundaries,
     FaultMode,
     FaultPlan,

@@ -18,10 +18,11 @@ import psutil
 import pytest
 
 from insights.pipeline import build_warehouse, publish_marts, quality_gate
-from insights.reliability import environment, mart_rows, run_extraction
-from insights.reliability.harness import files_containing, settings_for
-from insights.simulator import World
-from insights.simulator.faults import (
+from insights.warehouse import WarehouseBusyError
+from insights_dev.reliability import environment, mart_rows, run_extraction
+from insights_dev.reliability.harness import files_containing, settings_for
+from insights_dev.simulator import World
+from insights_dev.simulator.faults import (
     DuplicatesAtPageBoundaries,
     FaultPlan,
     RateLimitStorm,
@@ -30,7 +31,6 @@ from insights.simulator.faults import (
     Timeouts,
     TruncatedZip,
 )
-from insights.warehouse import WarehouseBusyError
 from tests.reliability.conftest import NOW, SECRET_VALUES, CleanRun
 from tests.reliability.record import report
 

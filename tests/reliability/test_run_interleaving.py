@@ -24,10 +24,10 @@ import pytest
 
 from insights.locks import raw_zone_lock_path
 from insights.pipeline import load_raw_zone
-from insights.reliability import run_extraction
-from insights.reliability.harness import ExtractionRun, landed_keys, settings_for
-from insights.simulator import World
-from insights.simulator.faults import FaultPlan, SlowResponses
+from insights_dev.reliability import run_extraction
+from insights_dev.reliability.harness import ExtractionRun, landed_keys, settings_for
+from insights_dev.simulator import World
+from insights_dev.simulator.faults import FaultPlan, SlowResponses
 from tests.reliability.conftest import NOW, CleanRun
 from tests.reliability.record import report
 

@@ -23,12 +23,12 @@ from typing import Any
 import duckdb
 import pytest
 
-from insights.simulator import Limits, SimulatorServer, WorldConfig, generate_world
-from insights.simulator.live import live_world_config
 from insights.stack import supervisor
 from insights.stack.airflow_api import AirflowApi
 from insights.stack.config import ALL_DAGS, EXTRACT_DAGS, StackConfig
 from insights.stack.snapshot import read_publication
+from insights_dev.simulator import Limits, SimulatorServer, WorldConfig, generate_world
+from insights_dev.simulator.live import live_world_config
 
 from .conftest import HOOK_DIR, PG_DSN
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from insights.simulator import Limits, SimulatorServer, World
+from insights_dev.simulator import Limits, SimulatorServer, World
 
 from .helpers import FAST_LIMITS
 

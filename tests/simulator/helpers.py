@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import requests
 
-from insights.simulator import Limits, SimulatorServer, World
+from insights_dev.simulator import Limits, SimulatorServer, World
 
 # High limits keep the contract tests fast; the rate-limit tests set low ones explicitly.
 FAST_LIMITS = Limits(zendesk_requests_per_minute=10_000, typeform_requests_per_second=10_000)

@@ -11,9 +11,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from insights.bundled_simulator import live_world_config_from_env
-from insights.simulator import SimulatorServer, WorldConfig, generate_world
-from insights.simulator.live import live_world_config
+from insights_dev.bundled_simulator import live_world_config_from_env
+from insights_dev.simulator import SimulatorServer, WorldConfig, generate_world
+from insights_dev.simulator.live import live_world_config
 
 from .helpers import FAST_LIMITS, make_event, make_world, session_for, utc
 
@@ -83,8 +83,8 @@ def _hang_up_mid_request(port: int) -> None:
 _SERVE = """
 import sys, time
 from http.server import ThreadingHTTPServer
-from insights.simulator import server as module
-from insights.simulator.world import World
+from insights_dev.simulator import server as module
+from insights_dev.simulator.world import World
 from datetime import date
 if sys.argv[1] == "plain":  # the fault: the standard library's default error handler
     module._QuietHTTPServer = ThreadingHTTPServer

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from insights.simulator import (
+from insights_dev.simulator import (
     ReplayError,
     SimulatorServer,
     World,

@@ -12,9 +12,9 @@ from email.utils import parsedate_to_datetime
 
 import requests
 
-from insights.simulator import Faults, SimRequest, SimResponse, SimulatorServer, default_clock_for
 from insights.sources import availability_delay
-from insights.sources.amplitude import is_final
+from insights.sources.amplitude.client import is_final
+from insights_dev.simulator import Faults, SimRequest, SimResponse, SimulatorServer, default_clock_for
 
 from .helpers import make_event, make_world, session_for, utc
 
@@ -131,7 +131,7 @@ def test_a_simulator_bug_becomes_a_500_not_a_dropped_connection():
 
 FOREGROUND = """
 from datetime import date
-from insights.simulator import World, serve_forever
+from insights_dev.simulator import World, serve_forever
 world = World(date(2026, 8, 3), date(2026, 8, 9), [], [], {}, {})
 serve_forever(world, port=0, announce=lambda line: print(line, flush=True))
 print("stopped", flush=True)

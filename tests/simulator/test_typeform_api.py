@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import requests
 
-from insights.simulator import Limits
+from insights_dev.simulator import Limits
 
 from .helpers import FAST_LIMITS, iso, make_world, session_for, utc
 

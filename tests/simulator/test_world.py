@@ -19,8 +19,8 @@ from itertools import pairwise
 import pytest
 
 from insights.settings import PACKAGE_CONFIG_DIR
-from insights.simulator import World, WorldConfig, default_clock_for, generate_world
 from insights.workspace import load_workspace
+from insights_dev.simulator import World, WorldConfig, default_clock_for, generate_world
 
 WORKSPACE = load_workspace(PACKAGE_CONFIG_DIR)
 PLAN = {e.name: e for e in WORKSPACE.tracking_plan.events}
@@ -89,7 +89,7 @@ def test_default_world_has_the_intended_size():
 
 FINGERPRINT = """
 import hashlib, json
-from insights.simulator import WorldConfig, generate_world
+from insights_dev.simulator import WorldConfig, generate_world
 world = generate_world(WorldConfig(users=40, days=3, seed=9))
 payload = [world.events, world.ticket_versions, world.forms, world.responses]
 print(hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest())

@@ -53,7 +53,7 @@ AF = "2026-12-05T05:13:04.705609Z"
             DBG,
             INF,
         ),
-        (f"{AF} [debug    ] zendesk: GET http://x -> HTTP 200 [insights.sources.http] loc=http.py:229", DBG, DBG),
+        (f"{AF} [debug    ] zendesk: GET http://x -> HTTP 200 [insights.extraction.http] loc=http.py:229", DBG, DBG),
         (f"{AF} [warning  ] no Postgres at the default serving DSN [insights.pipeline] loc=pipeline.py:1", DBG, WRN),
         (f"{AF} [error    ] Task failed with exception [task] loc=task_runner.py:1", DBG, ERR),
         ("You might need to install the graphviz package and necessary system packages.", WRN, WRN),

@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from insights.landing import RawZone, utc_iso, write_json_atomic
+from insights.extraction.landing import RawZone, utc_iso, write_json_atomic
 from insights.settings import PACKAGE_CONFIG_DIR
 
 # --------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 
+import duckdb
 import pytest
 
 from insights.warehouse import connect
@@ -76,6 +77,32 @@ FAULTS: list[tuple[str, tuple[str, ...]]] = [
         "update marts.metrics_feedback_unrouted_weekly set unrouted_share = -0.5 where week_start = date '2026-10-12'",
         ("test.insights.voc_between_metrics_feedback_unrouted_weekly_unrouted_share",),
     ),
+    # structural rules the quality gate leaves to dbt (docs/architecture.md: which rule lives where);
+    # a null in a contracted column cannot even be written (test_contracts_refuse_nulls)
+    (
+        "update marts.metrics_support_daily set tickets_solved = -3 where date_day = date '2026-10-06'",
+        ("test.insights.voc_between_metrics_support_daily_tickets_solved",),
+    ),
+    (
+        "insert into marts.metrics_support_weekly select * from marts.metrics_support_weekly"
+        " where week_start = (select max(weeks.week_start) from marts.metrics_support_weekly as weeks)",
+        ("test.insights.unique_metrics_support_weekly_week_start",),
+    ),
+    (
+        "update marts.metrics_support_weekly set median_first_reply_minutes = -5"
+        " where week_start = (select max(weeks.week_start) from marts.metrics_support_weekly as weeks)",
+        ("test.insights.voc_between_metrics_support_weekly_median_first_reply_minutes",),
+    ),
+    (
+        "insert into marts.metrics_csat_monthly select * from marts.metrics_csat_monthly"
+        " where month_start = date '2026-09-01'",
+        ("test.insights.unique_metrics_csat_monthly_month_start",),
+    ),
+    (
+        "delete from marts.metrics_feedback_unrouted_weekly where week_start ="
+        " (select min(weeks.week_start) + 7 from marts.metrics_feedback_unrouted_weekly as weeks)",
+        ("test.insights.voc_gap_free_series_metrics_feedback_unrouted_weekly_week_start",),
+    ),
     (  # a day zendesk is not complete through, published as complete
         "update marts.metrics_support_daily set is_complete = true where date_day = date '2026-10-13'",
         ("test.insights.complete_flag_follows_reporting_days_metrics_support_daily",),
@@ -85,6 +112,21 @@ FAULTS: list[tuple[str, tuple[str, ...]]] = [
         ("test.insights.complete_flag_follows_reporting_days_metrics_nps_monthly",),
     ),
 ]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "update marts.metrics_support_daily set tickets_created = null",
+        "update marts.metrics_nps_monthly set segment = null",
+        "update marts.metrics_feedback_by_team_weekly set team = null",
+        "update marts.metrics_csat_monthly set rated_tickets = null",
+    ],
+)
+def test_contracts_refuse_nulls(voc_duckdb: VocWarehouse, sql: str) -> None:
+    """A public mart's not-null rule is its enforced contract: the warehouse refuses the null itself."""
+    with connect(voc_duckdb.settings, "duckdb") as con, pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
+        con.execute(sql)
 
 
 def test_each_voc_data_test_catches_its_fault(voc_duckdb: VocWarehouse) -> None:

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from insights.settings import PACKAGE_CONFIG_DIR, Settings, load_settings
-from insights.simulator import WorldConfig, generate_world
 from insights.warehouse.dbt import build
 from insights.workspace import load_workspace
+from insights_dev.simulator import WorldConfig, generate_world
 
 from . import expected
 from .conftest import VOC_MARTS, VOC_SELECTION, log, read_mart, sorted_rows

@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from insights.landing import RawZone, utc_iso, write_json_atomic
-from insights.simulator import World
+from insights.extraction.landing import RawZone, utc_iso, write_json_atomic
+from insights_dev.simulator import World
 
 from .expected import parse_ts
 

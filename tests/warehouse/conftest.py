@@ -103,8 +103,8 @@ def session_prefix() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def nightly_warehouse(tmp_path_factory: pytest.TempPathFactory):  # -> NightlyWarehouse
     """The night-by-night build of a small simulated world (see nightly.py); built once per session."""
-    from insights.simulator.config import WorldConfig
-    from insights.simulator.generate import generate_world
+    from insights_dev.simulator.config import WorldConfig
+    from insights_dev.simulator.generate import generate_world
 
     from .nightly import build_night_by_night, with_late_identification
 

@@ -31,8 +31,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from insights.settings import Settings
-from insights.simulator.world import World
 from insights.warehouse import BuildResult, build, connect, schema_name
+from insights_dev.simulator.world import World
 
 from .raw_world import upload_days, write_events, write_watermark
 

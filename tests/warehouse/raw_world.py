@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from insights.landing import LandedFile, LandingStats, RawZone, RecordFileWriter, utc_iso, write_json_atomic
+from insights.extraction.landing import LandedFile, LandingStats, RawZone, RecordFileWriter, utc_iso, write_json_atomic
 
 AMPLITUDE_TS = "%Y-%m-%d %H:%M:%S.%f"
 

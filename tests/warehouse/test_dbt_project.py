@@ -81,7 +81,7 @@ def test_semantic_metrics_have_owner_and_description(nightly_warehouse: NightlyW
     assert {"dau", "wau", "mau", "stickiness", "day_1_retention", "day_7_retention", "day_28_retention",
             "activation_rate"} <= names  # fmt: skip
     for metric in metrics.values():
-        if metric["package_name"] == "insights" and metric["original_file_path"].endswith("_engagement__semantic.yml"):
+        if metric["package_name"] == "insights":
             assert metric["config"]["meta"].get("owner"), metric["name"]
             assert metric["description"], metric["name"]
 
@@ -121,6 +121,18 @@ def test_data_tests_catch_broken_marts(nightly_warehouse: NightlyWarehouse, tmp_
             "where cohort_date = ?",
             [last_cohort],
         )
+        # structural rules the quality gate leaves to dbt (docs/architecture.md: which rule lives where)
+        con.execute("update marts.metrics_active_users_daily set anonymous_devices = -1 where date_day = ?", [days[4]])
+        con.execute("insert into marts.metrics_active_users_daily select * from marts.metrics_active_users_daily "
+                    "where date_day = ?", [days[-1]])
+        con.execute(
+            "update marts.metrics_retention_cohorts set cohort_size = 0, day_1_retention = 1.2, day_7_retention = -0.1 "
+            "where cohort_date = (select min(cohort_date) from marts.metrics_retention_cohorts)"
+        )
+        con.execute(
+            "update marts.metrics_feature_adoption_weekly set adoption_rate = 1.5 "
+            "where week_start = (select max(week_start) from marts.metrics_feature_adoption_weekly)"
+        )
         # a complete day flagged incomplete, and a complete week flagged incomplete
         con.execute("update marts.metrics_active_users_daily set is_complete = false where date_day = ?", [days[0]])
         con.execute(
@@ -145,6 +157,12 @@ def test_data_tests_catch_broken_marts(nightly_warehouse: NightlyWarehouse, tmp_
         "accepted_range_metrics_retention_cohorts_activation_rate__1__0",
         "complete_flag_follows_reporting_days_metrics_active_users_daily_is_complete__date_day__day__amplitude",
         "complete_flag_follows_reporting_days_metrics_feature_adoption_weekly_is_complete__week_start__week__amplitude",
+        "accepted_range_metrics_active_users_daily_anonymous_devices__0",
+        "unique_metrics_active_users_daily_date_day",  # the last day twice
+        "accepted_range_metrics_retention_cohorts_cohort_size__1",
+        "accepted_range_metrics_retention_cohorts_day_1_retention__1__0",
+        "accepted_range_metrics_retention_cohorts_day_7_retention__1__0",
+        "accepted_range_metrics_feature_adoption_weekly_adoption_rate__1__0",
     }
     assert expected <= failed, f"not caught: {expected - failed}"
     message = str(error.value)

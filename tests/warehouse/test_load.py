@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from insights.landing import RawZone, describe_file
+from insights.extraction.landing import RawZone, describe_file
 from insights.settings import Settings
 from insights.warehouse import (
     ManifestError,

@@ -26,10 +26,10 @@ from typing import Any
 import pytest
 
 from insights.settings import Settings
-from insights.simulator import World, WorldConfig, generate_world
-from insights.simulator.world import parse_timestamp
 from insights.warehouse import build, schema_name
 from insights.workspace import load_workspace
+from insights_dev.simulator import World, WorldConfig, generate_world
+from insights_dev.simulator.world import parse_timestamp
 from tests.contract.reference import Calendar, RawRecords, compute_marts, read_raw_zone, read_watermarks
 from tests.voc.world_raw import write_world_raw_zone
 

@@ -27,6 +27,10 @@
 
 {# Backslash-escape every regex metacharacter (same syntax and result on RE2 and ARE) #}
 {% macro voc_regex_escape(expr) -%}
+    {{ return(adapter.dispatch('voc_regex_escape', 'insights')(expr)) }}
+{%- endmacro %}
+
+{% macro default__voc_regex_escape(expr) -%}
     regexp_replace({{ expr }}, '([.^$*+?()\[\]{}|\\])', '\\\1', 'g')
 {%- endmacro %}
 

@@ -7,7 +7,7 @@
 
 {# ISO 8601 text with a zone -> UTC timestamp without zone (same SQL on DuckDB and Postgres) #}
 {% macro voc_utc_timestamp(text_expr) -%}
-    (cast({{ text_expr }} as timestamptz) at time zone 'UTC')
+    {{ iso_text_to_utc(text_expr) }}
 {%- endmacro %}
 
 {# Calendar day / Monday of the ISO week / first day of the month, in the reporting timezone #}
@@ -30,7 +30,5 @@
   and result on DuckDB and Postgres. (Days alone: the shared day_series macro.)
 -#}
 {% macro voc_date_series(start_expr, end_expr, step, alias) -%}
-    cross join lateral generate_series(
-        cast({{ start_expr }} as timestamp), cast({{ end_expr }} as timestamp), interval '{{ step }}'
-    ) as {{ alias }} (series_ts)
+    {{ timestamp_series(start_expr, end_expr, step, alias) }}
 {%- endmacro %}

@@ -1,10 +1,11 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy=day_incremental_strategy('append'),
+        partition_by=day_partition_by('reference_date'),
         on_schema_change='fail',
         full_refresh=false,
-        pre_hook="{% if is_incremental() %}delete from {{ this }} where reference_date in (select ref_window.reference_date from {{ ref('int_audit__reference_window') }} as ref_window){% endif %}",
+        pre_hook="{% if can_delete_rows() %}delete from {{ this }} where reference_date in (select ref_window.reference_date from {{ ref('int_audit__reference_window') }} as ref_window){% endif %}",
     )
 }}
 -- The usage ledger: for each event type (seen in the hygiene window, or in the plan), its volume
@@ -117,13 +118,13 @@ channel_metrics as (
         on measures.model_name = channel_models.model_name
         and measures.reference_date = definitions_snapshot.snapshot_date
     where channels.measure_column is null
-        or strpos(measures.measure_expr, channels.measure_column) > 0
+        or {{ dbt.position('channels.measure_column', 'measures.measure_expr') }} > 0
 ),
 
 fed_channels as (
     select
         event_channels.event_type,
-        string_agg(distinct event_channels.channel, ', ' order by event_channels.channel) as usage_channels
+        {{ ordered_string_agg('event_channels.channel', ', ', ['event_channels.channel'], distinct=true) }} as usage_channels
     from event_channels
     group by event_channels.event_type
 ),
@@ -131,7 +132,7 @@ fed_channels as (
 fed_models as (
     select
         event_channels.event_type,
-        string_agg(distinct channel_models.model_name, ', ' order by channel_models.model_name) as feeding_models
+        {{ ordered_string_agg('channel_models.model_name', ', ', ['channel_models.model_name'], distinct=true) }} as feeding_models
     from event_channels
     inner join channel_models
         on event_channels.channel = channel_models.channel
@@ -141,7 +142,7 @@ fed_models as (
 fed_metrics as (
     select
         event_channels.event_type,
-        string_agg(distinct channel_metrics.metric_name, ', ' order by channel_metrics.metric_name)
+        {{ ordered_string_agg('channel_metrics.metric_name', ', ', ['channel_metrics.metric_name'], distinct=true) }}
             as feeding_metrics
     from event_channels
     inner join channel_metrics
@@ -151,14 +152,14 @@ fed_metrics as (
 
 select
     cast(typed.reference_date as date) as reference_date,
-    cast(typed.event_type as text) as event_type,
-    cast(typed.plan_status as text) as plan_status,
-    cast(typed.owner as text) as owner,
+    cast(typed.event_type as {{ type_text() }}) as event_type,
+    cast(typed.plan_status as {{ type_text() }}) as plan_status,
+    cast(typed.owner as {{ type_text() }}) as owner,
     cast(typed.events_in_window as bigint) as events_in_window,
-    cast(typed.volume_share as double precision) as volume_share,
-    cast(fed_channels.usage_channels as text) as usage_channels,
-    cast(fed_models.feeding_models as text) as feeding_models,
-    cast(fed_metrics.feeding_metrics as text) as feeding_metrics,
+    cast(typed.volume_share as {{ type_double() }}) as volume_share,
+    cast(fed_channels.usage_channels as {{ type_text() }}) as usage_channels,
+    cast(fed_models.feeding_models as {{ type_text() }}) as feeding_models,
+    cast(fed_metrics.feeding_metrics as {{ type_text() }}) as feeding_metrics,
     typed.events_in_window > 0 and fed_channels.event_type is null as is_billed_but_unused
 from typed
 left join fed_channels

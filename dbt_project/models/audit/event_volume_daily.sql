@@ -1,10 +1,11 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy=day_incremental_strategy('append'),
+        partition_by=day_partition_by('reference_date'),
         on_schema_change='fail',
         full_refresh=false,
-        pre_hook="{% if is_incremental() %}delete from {{ this }} where reference_date in (select ref_window.reference_date from {{ ref('int_audit__reference_window') }} as ref_window){% endif %}",
+        pre_hook="{% if can_delete_rows() %}delete from {{ this }} where reference_date in (select ref_window.reference_date from {{ ref('int_audit__reference_window') }} as ref_window){% endif %}",
     )
 }}
 -- depends_on: {{ ref('int_audit__reference_window') }} (read by the pre-hook)
@@ -15,7 +16,7 @@
 select
     cast(ref_window.reference_date as date) as reference_date,
     cast(volumes.event_date as date) as event_date,
-    cast(volumes.event_type as text) as event_type,
+    cast(volumes.event_type as {{ type_text() }}) as event_type,
     plan.event_type is not null as is_planned,
     cast(volumes.events as bigint) as events
 from {{ ref('int_audit__daily_event_volume') }} as volumes

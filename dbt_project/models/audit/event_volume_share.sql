@@ -1,10 +1,11 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy=day_incremental_strategy('append'),
+        partition_by=day_partition_by('reference_date'),
         on_schema_change='fail',
         full_refresh=false,
-        pre_hook="{% if is_incremental() %}delete from {{ this }} where reference_date in (select ref_window.reference_date from {{ ref('int_audit__reference_window') }} as ref_window){% endif %}",
+        pre_hook="{% if can_delete_rows() %}delete from {{ this }} where reference_date in (select ref_window.reference_date from {{ ref('int_audit__reference_window') }} as ref_window){% endif %}",
     )
 }}
 -- depends_on: {{ ref('int_audit__reference_window') }} (read by the pre-hook)
@@ -38,11 +39,11 @@ totals as (
 
 select
     cast(volumes.reference_date as date) as reference_date,
-    cast(volumes.event_type as text) as event_type,
-    cast(coalesce(plan.status, 'unplanned') as text) as plan_status,
-    cast(plan.owner as text) as owner,
+    cast(volumes.event_type as {{ type_text() }}) as event_type,
+    cast(coalesce(plan.status, 'unplanned') as {{ type_text() }}) as plan_status,
+    cast(plan.owner as {{ type_text() }}) as owner,
     cast(volumes.events_in_window as bigint) as events_in_window,
-    cast(cast(volumes.events_in_window as double precision) / totals.all_events as double precision) as volume_share
+    cast(cast(volumes.events_in_window as {{ type_double() }}) / totals.all_events as {{ type_double() }}) as volume_share
 from volumes
 inner join totals
     on volumes.reference_date = totals.reference_date

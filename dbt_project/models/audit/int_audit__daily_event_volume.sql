@@ -2,7 +2,8 @@
     config(
         materialized='incremental',
         unique_key='event_date',
-        incremental_strategy='delete+insert',
+        incremental_strategy=day_incremental_strategy(),
+        partition_by=day_partition_by('event_date'),
         on_schema_change='fail',
     )
 }}
@@ -57,7 +58,7 @@ volumes as (
 markers as (
     select
         computed_days.event_date,
-        cast(null as text) as event_type,
+        cast(null as {{ type_text() }}) as event_type,
         coalesce(sum(volumes.events), 0) as events
     from computed_days
     left join volumes
@@ -72,9 +73,9 @@ stamp as (
 
 select
     cast(rows_out.event_date as date) as event_date,
-    cast(rows_out.event_type as text) as event_type,
+    cast(rows_out.event_type as {{ type_text() }}) as event_type,
     cast(rows_out.events as bigint) as events,
-    cast('none' as text) as fingerprint,
+    cast('none' as {{ type_text() }}) as fingerprint,
     cast(stamp.loaded_through as timestamp) as loaded_through
 from (
     select volumes.event_date, volumes.event_type, volumes.events from volumes

@@ -2,7 +2,8 @@
     config(
         materialized='incremental',
         unique_key='event_date',
-        incremental_strategy='delete+insert',
+        incremental_strategy=day_incremental_strategy(),
+        partition_by=day_partition_by('event_date'),
         on_schema_change='sync_all_columns',
     )
 }}
@@ -15,7 +16,7 @@
 --                     boolean only, 1 is not one); number (any JSON number, a boolean is not a
 --                     number); integer (a number without a fractional part: 3 and 3.0, not 3.5
 --                     nor "3");
---   not_allowed       a value of the right type outside the property's allowed list (as text).
+--   not_allowed       a value of the right type outside the property's allowed list (as {{ type_text() }}).
 -- Only planned event types have planned properties; properties the plan does not list are not
 -- checked. Rows per computed day:
 --   (event_type, property_name, violation): violating events, and the one with the smallest
@@ -42,6 +43,23 @@
             when 'array' then 'array'
             when 'number' then
                 case when ({{ value_text }})::numeric = floor(({{ value_text }})::numeric)
+                     then 'integer' else 'number' end
+        end
+    {%- endset %}
+{%- elif target.type == 'spark' %}
+    {#- the property is a column value: a map of variants (variant_get needs a constant path) #}
+    {%- set value_json = "from_json(events.event_properties, 'map<string,variant>')[properties.property_name]" %}
+    {%- set value_text = "variant_get(" ~ value_json ~ ", '$', 'string')" %}
+    {%- set value_type -%}
+        case
+            when schema_of_variant({{ value_json }}) like 'OBJECT%' then 'object'
+            when schema_of_variant({{ value_json }}) like 'ARRAY%' then 'array'
+            when schema_of_variant({{ value_json }}) = 'STRING' then 'string'
+            when schema_of_variant({{ value_json }}) = 'BOOLEAN' then 'boolean'
+            when schema_of_variant({{ value_json }}) = 'VOID' then 'null'
+            when schema_of_variant({{ value_json }}) in ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') then 'integer'
+            when schema_of_variant({{ value_json }}) is not null then
+                case when cast({{ value_json }} as double) = floor(cast({{ value_json }} as double))
                      then 'integer' else 'number' end
         end
     {%- endset %}
@@ -75,15 +93,14 @@ with loaded_days as (
 plan_fingerprint as (
     select
         'v2:' || coalesce(
-            md5(string_agg(
+            {%- set fingerprint_item -%}
                 coalesce(fingerprinted.event_type, '~') || '|' || coalesce(fingerprinted.property_name, '~')
                     || '|' || coalesce(fingerprinted.property_type, '~')
-                    || '|' || coalesce(cast(fingerprinted.is_required as text), '~')
-                    || '|' || coalesce(cast(fingerprinted.allowed_values_json as text), '~'),
-                '; ' order by
-                    {{ ordered_text('fingerprinted.event_type') }},
-                    {{ ordered_text('fingerprinted.property_name') }}
-            )),
+                    || '|' || coalesce(cast(fingerprinted.is_required as {{ type_text() }}), '~')
+                    || '|' || coalesce(cast(fingerprinted.allowed_values_json as {{ type_text() }}), '~')
+            {%- endset %}
+            md5({{ ordered_string_agg(fingerprint_item, '; ', [
+                ordered_text('fingerprinted.event_type'), ordered_text('fingerprinted.property_name')]) }}),
             'no planned property'
         ) as fingerprint
     from {{ ref('stg_workspace__tracking_plan_properties') }} as fingerprinted
@@ -255,15 +272,15 @@ stamp as (
 
 select
     cast(rows_out.event_date as date) as event_date,
-    cast(rows_out.event_type as text) as event_type,
-    cast(rows_out.property_name as text) as property_name,
-    cast(rows_out.property_type as text) as property_type,
-    cast(rows_out.violation as text) as violation,
+    cast(rows_out.event_type as {{ type_text() }}) as event_type,
+    cast(rows_out.property_name as {{ type_text() }}) as property_name,
+    cast(rows_out.property_type as {{ type_text() }}) as property_type,
+    cast(rows_out.violation as {{ type_text() }}) as violation,
     cast(rows_out.violating_events as bigint) as violating_events,
-    cast(rows_out.example_event_key as text) as example_event_key,
-    cast(rows_out.example_event_uuid as text) as example_event_uuid,
-    cast(rows_out.example_value_type as text) as example_value_type,
-    cast(plan_fingerprint.fingerprint as text) as fingerprint,
+    cast(rows_out.example_event_key as {{ type_text() }}) as example_event_key,
+    cast(rows_out.example_event_uuid as {{ type_text() }}) as example_event_uuid,
+    cast(rows_out.example_value_type as {{ type_text() }}) as example_value_type,
+    cast(plan_fingerprint.fingerprint as {{ type_text() }}) as fingerprint,
     cast(stamp.loaded_through as timestamp) as loaded_through
 from rows_out
 cross join plan_fingerprint

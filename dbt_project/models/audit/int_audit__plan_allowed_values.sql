@@ -1,7 +1,8 @@
 {{ config(materialized='view') }}
 -- One row per allowed value of each planned property that restricts its values (the plan's
 -- `allowed` list, stored as a JSON array of texts). Values compare as text.
-{%- set json_type_name = 'jsonb' if target.type == 'postgres' else 'json' %}
+{#- Spark keeps JSON as text (the json_* macros parse it) -#}
+{%- set json_type_name = {'postgres': 'jsonb', 'spark': type_text()}.get(target.type, 'json') %}
 with restricted as (
     select
         properties.event_type,

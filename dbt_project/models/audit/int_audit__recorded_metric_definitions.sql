@@ -8,26 +8,26 @@
 select
     cast(definitions.reference_date as date) as reference_date,
     cast(definitions.recorded_at as timestamp) as recorded_at,
-    cast(definitions.metric_name as text) as metric_name,
-    cast(definitions.metric_type as text) as metric_type,
-    cast(definitions.label as text) as label,
-    cast(nullif(trim(definitions.owner), '') as text) as owner,
-    cast(nullif(trim(definitions.description), '') as text) as description,
-    cast(definitions.normalized_definition as text) as normalized_definition,
-    cast(definitions.definition_hash as text) as definition_hash,
-    cast(definitions.source_file as text) as source_file
+    cast(definitions.metric_name as {{ type_text() }}) as metric_name,
+    cast(definitions.metric_type as {{ type_text() }}) as metric_type,
+    cast(definitions.label as {{ type_text() }}) as label,
+    cast(nullif(trim(definitions.owner), '') as {{ type_text() }}) as owner,
+    cast(nullif(trim(definitions.description), '') as {{ type_text() }}) as description,
+    cast(definitions.normalized_definition as {{ type_text() }}) as normalized_definition,
+    cast(definitions.definition_hash as {{ type_text() }}) as definition_hash,
+    cast(definitions.source_file as {{ type_text() }}) as source_file
 from {{ recorded }} as definitions
 {% else %}
 select
     cast(null as date) as reference_date,
     cast(null as timestamp) as recorded_at,
-    cast(null as text) as metric_name,
-    cast(null as text) as metric_type,
-    cast(null as text) as label,
-    cast(null as text) as owner,
-    cast(null as text) as description,
-    cast(null as text) as normalized_definition,
-    cast(null as text) as definition_hash,
-    cast(null as text) as source_file
+    cast(null as {{ type_text() }}) as metric_name,
+    cast(null as {{ type_text() }}) as metric_type,
+    cast(null as {{ type_text() }}) as label,
+    cast(null as {{ type_text() }}) as owner,
+    cast(null as {{ type_text() }}) as description,
+    cast(null as {{ type_text() }}) as normalized_definition,
+    cast(null as {{ type_text() }}) as definition_hash,
+    cast(null as {{ type_text() }}) as source_file
 where 1 = 0
 {% endif %}

@@ -7,17 +7,17 @@
 {% if exists %}
 select
     cast(measures.reference_date as date) as reference_date,
-    cast(measures.metric_name as text) as metric_name,
-    cast(measures.measure_name as text) as measure_name,
-    cast(measures.model_name as text) as model_name,
-    cast(measures.measure_expr as text) as measure_expr
+    cast(measures.metric_name as {{ type_text() }}) as metric_name,
+    cast(measures.measure_name as {{ type_text() }}) as measure_name,
+    cast(measures.model_name as {{ type_text() }}) as model_name,
+    cast(measures.measure_expr as {{ type_text() }}) as measure_expr
 from {{ recorded }} as measures
 {% else %}
 select
     cast(null as date) as reference_date,
-    cast(null as text) as metric_name,
-    cast(null as text) as measure_name,
-    cast(null as text) as model_name,
-    cast(null as text) as measure_expr
+    cast(null as {{ type_text() }}) as metric_name,
+    cast(null as {{ type_text() }}) as measure_name,
+    cast(null as {{ type_text() }}) as model_name,
+    cast(null as {{ type_text() }}) as measure_expr
 where 1 = 0
 {% endif %}

@@ -7,13 +7,13 @@
 {% if exists %}
 select
     cast(lineage.reference_date as date) as reference_date,
-    cast(lineage.model_name as text) as model_name,
-    cast(lineage.ancestor_name as text) as ancestor_name
+    cast(lineage.model_name as {{ type_text() }}) as model_name,
+    cast(lineage.ancestor_name as {{ type_text() }}) as ancestor_name
 from {{ recorded }} as lineage
 {% else %}
 select
     cast(null as date) as reference_date,
-    cast(null as text) as model_name,
-    cast(null as text) as ancestor_name
+    cast(null as {{ type_text() }}) as model_name,
+    cast(null as {{ type_text() }}) as ancestor_name
 where 1 = 0
 {% endif %}

@@ -9,23 +9,23 @@
 --                     metrics_feature_adoption_weekly (metrics.md 4).
 -- measure_column narrows the metrics fed to those whose measures' SQL uses that column.
 select
-    cast(channels.channel as text) as channel,
-    cast(channels.entry_model as text) as entry_model,
-    cast(channels.measure_column as text) as measure_column,
-    cast(channels.rule as text) as rule
+    cast(channels.channel as {{ type_text() }}) as channel,
+    cast(channels.entry_model as {{ type_text() }}) as entry_model,
+    cast(channels.measure_column as {{ type_text() }}) as measure_column,
+    cast(channels.rule as {{ type_text() }}) as rule
 from (
     select
         'active_user' as channel,
         'int_active_users_daily' as entry_model,
-        cast(null as text) as measure_column,
+        cast(null as {{ type_text() }}) as measure_column,
         'plan event with counts_as_active' as rule
     union all
     select
-        'active_user', 'int_anonymous_devices_daily', cast(null as text), 'plan event with counts_as_active'
+        'active_user', 'int_anonymous_devices_daily', cast(null as {{ type_text() }}), 'plan event with counts_as_active'
     union all
     select
         'activation', 'int_user_retention', 'is_activated', 'the var activation_event'
     union all
     select
-        'feature_adoption', 'metrics_feature_adoption_weekly', cast(null as text), 'any plan event (its feature)'
+        'feature_adoption', 'metrics_feature_adoption_weekly', cast(null as {{ type_text() }}), 'any plan event (its feature)'
 ) as channels

@@ -64,7 +64,7 @@ duplicate_definition as (
         current_metrics.metric_name,
         'duplicate_definition' as finding,
         'same normalized definition as '
-            || string_agg(twins.metric_name, ', ' order by twins.metric_name) as detail
+            || {{ ordered_string_agg('twins.metric_name', ', ', ['twins.metric_name']) }} as detail
     from current_metrics
     inner join current_metrics as twins
         on current_metrics.normalized_definition = twins.normalized_definition
@@ -76,7 +76,7 @@ needs_recertification as (
     select
         current_metrics.metric_name,
         'needs_recertification' as finding,
-        'compiled definition changed since the audit of ' || cast(previous_metrics.reference_date as text)
+        'compiled definition changed since the audit of ' || cast(previous_metrics.reference_date as {{ type_text() }})
             || ' (hash ' || substr(previous_metrics.definition_hash, 1, 12) || ' -> '
             || substr(current_metrics.definition_hash, 1, 12) || ')' as detail
     from current_metrics
@@ -138,7 +138,7 @@ findings as (
 )
 
 select
-    cast(findings.metric_name as text) as metric_name,
-    cast(findings.finding as text) as finding,
-    cast(findings.detail as text) as detail
+    cast(findings.metric_name as {{ type_text() }}) as metric_name,
+    cast(findings.finding as {{ type_text() }}) as finding,
+    cast(findings.detail as {{ type_text() }}) as detail
 from findings

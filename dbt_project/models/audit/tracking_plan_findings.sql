@@ -1,10 +1,11 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy=day_incremental_strategy('append'),
+        partition_by=day_partition_by('reference_date'),
         on_schema_change='fail',
         full_refresh=false,
-        pre_hook="{% if is_incremental() %}delete from {{ this }} where reference_date in (select ref_window.reference_date from {{ ref('int_audit__reference_window') }} as ref_window){% endif %}",
+        pre_hook="{% if can_delete_rows() %}delete from {{ this }} where reference_date in (select ref_window.reference_date from {{ ref('int_audit__reference_window') }} as ref_window){% endif %}",
     )
 }}
 -- Tracking-plan hygiene findings of the reference day (metrics.md section 7), one row per
@@ -15,11 +16,7 @@
 -- for a type-level finding, the violating ones for property_violation, 0 for dead_tracker).
 -- Volumes and violations come from the per-day aggregates (int_audit__daily_*), not the events.
 {%- set default_rule = '^[a-z][a-z0-9]*(_[a-z0-9]+)*$' %}
-{%- if target.type == 'postgres' %}
-    {%- set matches_rule = "(volumes.event_type ~ naming.naming_rule)" %}
-{%- else %}
-    {%- set matches_rule = "regexp_matches(volumes.event_type, naming.naming_rule)" %}
-{%- endif %}
+{%- set matches_rule = regexp_contains('volumes.event_type', 'naming.naming_rule') %}
 with ref_window as (
     select reference_windows.reference_date
     from {{ ref('int_audit__reference_window') }} as reference_windows
@@ -51,7 +48,7 @@ unplanned_events as (
     select
         volumes.event_type,
         'unplanned_event' as finding,
-        'not in the tracking plan; ' || cast(volumes.events_in_window as text) || ' event(s) in the window'
+        'not in the tracking plan; ' || cast(volumes.events_in_window as {{ type_text() }}) || ' event(s) in the window'
             as detail,
         volumes.events_in_window
     from volumes
@@ -78,7 +75,7 @@ deprecated_firing as (
         plan.event_type,
         'deprecated_but_firing' as finding,
         'status deprecated in the plan (owner ' || plan.owner || ') but '
-            || cast(volumes.events_in_window as text) || ' event(s) in the window' as detail,
+            || cast(volumes.events_in_window as {{ type_text() }}) || ' event(s) in the window' as detail,
         volumes.events_in_window
     from plan
     inner join volumes
@@ -130,11 +127,12 @@ property_violations as (
 property_details as (
     select
         property_counts.event_type,
-        string_agg(
+        {%- set detail_item -%}
             property_counts.property_name || ' ' || property_counts.violation
-                || ' (' || cast(property_counts.violating_events as text) || ')',
-            '; ' order by property_counts.property_name, property_counts.violation
-        ) as detail
+                || ' (' || cast(property_counts.violating_events as {{ type_text() }}) || ')'
+        {%- endset %}
+        {{ ordered_string_agg(detail_item, '; ', ['property_counts.property_name', 'property_counts.violation']) }}
+            as detail
     from property_counts
     group by property_counts.event_type
 ),
@@ -144,7 +142,7 @@ naming_violations as (
         volumes.event_type,
         'naming_violation' as finding,
         'does not match the naming rule ' || naming.naming_rule || '; '
-            || cast(volumes.events_in_window as text) || ' event(s) in the window' as detail,
+            || cast(volumes.events_in_window as {{ type_text() }}) || ' event(s) in the window' as detail,
         volumes.events_in_window
     from volumes
     cross join naming
@@ -155,7 +153,7 @@ billed_but_unused as (
     select
         ledger.event_type,
         'billed_but_unused' as finding,
-        cast(ledger.events_in_window as text)
+        cast(ledger.events_in_window as {{ type_text() }})
             || ' event(s) in the window feed no governed model or metric (see event_usage_ledger)' as detail,
         ledger.events_in_window
     from {{ ref('event_usage_ledger') }} as ledger
@@ -174,7 +172,7 @@ findings as (
     select
         property_violations.event_type,
         property_violations.finding,
-        cast(property_violations.violating_events as text) || ' of ' || cast(property_violations.events_of_type as text)
+        cast(property_violations.violating_events as {{ type_text() }}) || ' of ' || cast(property_violations.events_of_type as {{ type_text() }})
             || ' event(s) in the window: ' || property_details.detail as detail,
         property_violations.violating_events as events_in_window
     from property_violations
@@ -188,9 +186,9 @@ findings as (
 
 select
     cast(ref_window.reference_date as date) as reference_date,
-    cast(findings.event_type as text) as event_type,
-    cast(findings.finding as text) as finding,
-    cast(findings.detail as text) as detail,
+    cast(findings.event_type as {{ type_text() }}) as event_type,
+    cast(findings.finding as {{ type_text() }}) as finding,
+    cast(findings.detail as {{ type_text() }}) as detail,
     cast(findings.events_in_window as bigint) as events_in_window
 from findings
 cross join ref_window

@@ -1,13 +1,14 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy=day_incremental_strategy('append'),
+        partition_by=day_partition_by('reference_date'),
         on_schema_change='append_new_columns',
         full_refresh=false,
         pre_hook=[
-            "{% if is_incremental() %}delete from {{ this }} where reference_date in (select ref_window.reference_date from {{ ref('int_audit__reference_window') }} as ref_window){% endif %}",
-            "{% if is_incremental() %}alter table {{ this }} drop column if exists example_event_properties{% endif %}",
-            "{% if is_incremental() %}alter table {{ this }} drop column if exists example_event_key{% endif %}",
+            "{% if can_delete_rows() %}delete from {{ this }} where reference_date in (select ref_window.reference_date from {{ ref('int_audit__reference_window') }} as ref_window){% endif %}",
+            "{% if can_delete_rows() %}alter table {{ this }} drop column if exists example_event_properties{% endif %}",
+            "{% if can_delete_rows() %}alter table {{ this }} drop column if exists example_event_key{% endif %}",
         ],
     )
 }}
@@ -69,12 +70,12 @@ ranked as (
 
 select
     cast(ranked.reference_date as date) as reference_date,
-    cast(ranked.event_type as text) as event_type,
-    cast(ranked.property_name as text) as property_name,
-    cast(ranked.property_type as text) as property_type,
-    cast(ranked.violation as text) as violation,
+    cast(ranked.event_type as {{ type_text() }}) as event_type,
+    cast(ranked.property_name as {{ type_text() }}) as property_name,
+    cast(ranked.property_type as {{ type_text() }}) as property_type,
+    cast(ranked.violation as {{ type_text() }}) as violation,
     cast(ranked.violating_events as bigint) as violating_events,
-    cast(ranked.example_event_uuid as text) as example_event_uuid,
-    cast(ranked.example_value_type as text) as example_value_type
+    cast(ranked.example_event_uuid as {{ type_text() }}) as example_event_uuid,
+    cast(ranked.example_value_type as {{ type_text() }}) as example_value_type
 from ranked
 where ranked.example_rank = 1

@@ -12,6 +12,6 @@ where editions.respondents > editions.invited_pms
         editions.invited_pms > 0
         and (
             editions.response_rate is null
-            or abs(editions.response_rate - cast(editions.respondents as double precision) / editions.invited_pms) > 1e-9
+            or abs(editions.response_rate - cast(editions.respondents as {{ type_double() }}) / editions.invited_pms) > 1e-9
         )
     )

@@ -10,6 +10,6 @@ where weekly.adopters > weekly.weekly_active_users
     or (weekly.weekly_active_users = 0 and weekly.adoption_rate is not null)
     or (
         weekly.weekly_active_users > 0
-        and abs(weekly.adoption_rate - cast(weekly.adopters as double precision) / weekly.weekly_active_users)
+        and abs(weekly.adoption_rate - cast(weekly.adopters as {{ type_double() }}) / weekly.weekly_active_users)
             > 1e-9
     )

@@ -7,4 +7,4 @@ select
 from {{ ref('metrics_active_users_daily') }} as daily
 where (daily.mau = 0 and daily.stickiness is not null)
     or (daily.mau > 0 and daily.stickiness is null)
-    or (daily.mau > 0 and abs(daily.stickiness - cast(daily.dau as double precision) / daily.mau) > 1e-9)
+    or (daily.mau > 0 and abs(daily.stickiness - cast(daily.dau as {{ type_double() }}) / daily.mau) > 1e-9)

@@ -24,12 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-MANIFEST = "manifest.json"
-SEMANTIC_MANIFEST = "semantic_manifest.json"
-
-
-class ArtifactError(ValueError):
-    """A dbt artifact is missing or not what a dbt 1.11 run writes; the message names the file and key."""
+from insights.kpis import MANIFEST, SEMANTIC_MANIFEST, ArtifactError, read_artifact
+from insights.sources import source_names
 
 
 @dataclass(frozen=True)
@@ -80,22 +76,10 @@ class ProjectSnapshot:
 # reading the artifacts
 
 
-def _load_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ArtifactError(f"{path}: file not found (run a dbt parse or build on this home first)")
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ArtifactError(f"{path}: not valid JSON: {exc}") from exc
-    if not isinstance(doc, dict):
-        raise ArtifactError(f"{path}: top level: expected an object")
-    return doc
-
-
 def read_artifacts(target_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """(manifest, semantic manifest) of the dbt run whose target path is `target_dir`."""
-    manifest = _load_json(Path(target_dir) / MANIFEST)
-    semantic = _load_json(Path(target_dir) / SEMANTIC_MANIFEST)
+    manifest = read_artifact(Path(target_dir) / MANIFEST)
+    semantic = read_artifact(Path(target_dir) / SEMANTIC_MANIFEST)
     for key in ("nodes", "parent_map", "semantic_models", "metrics"):
         if not isinstance(manifest.get(key), dict):
             raise ArtifactError(f"{Path(target_dir) / MANIFEST}: key {key!r}: missing or not an object")
@@ -337,6 +321,14 @@ def _ancestors(parent_map: Mapping[str, Iterable[str]], unique_id: str) -> set[s
     return seen
 
 
+def _layer(fqn: list[str]) -> str:
+    """The folder under models/ (staging, marts...); a source's staging models (model path
+    include/insights/sources: fqn project, source, staging, model) are of the staging layer."""
+    if len(fqn) > 3 and fqn[1] in source_names() and fqn[2] == "staging":
+        return "staging"
+    return fqn[1] if len(fqn) > 2 else ""
+
+
 def project_models(manifest: Mapping[str, Any]) -> tuple[ProjectModel, ...]:
     """Every model of the project with its layer, owner, distinct-user counting and ancestors."""
     project = (manifest.get("metadata") or {}).get("project_name")
@@ -355,7 +347,7 @@ def project_models(manifest: Mapping[str, Any]) -> tuple[ProjectModel, ...]:
             ProjectModel(
                 name=node["name"],
                 resource_path=node.get("original_file_path") or node.get("path") or node["name"],
-                layer=fqn[1] if len(fqn) > 2 else "",
+                layer=_layer(fqn),
                 owner=_text_or_none(meta.get("owner")),
                 counts_distinct_users=counts_distinct_users(node.get("raw_code")),
                 ancestors=tuple(

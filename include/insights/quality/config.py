@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from insights.settings import EXPECTATIONS_DIR
+from insights.quality.suites import suite_dirs
 
 
 @dataclass(frozen=True)
@@ -20,12 +20,13 @@ class GateConfig:
         not build a semantic manifest turn it off.
     backfill_range: the days an explicit backfill recomputed (inclusive); consistency checks then
         look at those days besides the nightly lookback window. Default on a backfill: every day.
-    datasets: validate only these datasets (suite names); default: every suite in expectations_dir.
+    datasets: validate only these datasets (suite names); default: every suite in expectations_dir
+        (expectations/ plus each source's expectations/: insights.quality.suites.suite_dirs).
     """
 
     as_of: date | None = None
     semantic_layer: bool = True
     backfill_range: tuple[date, date] | None = None
     datasets: tuple[str, ...] | None = None
-    expectations_dir: Path = EXPECTATIONS_DIR
+    expectations_dir: Path | tuple[Path, ...] = field(default_factory=suite_dirs)  # one folder, or several
     data_docs: bool = True

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from insights.landing import max_quarantine_share
+from insights.extraction.landing import max_quarantine_share
 from insights.quality.suites import SuiteSpec
 from insights.warehouse.raw_tables import STREAMS
 

@@ -19,9 +19,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+import jinja2
+
+from insights.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR
+from insights.sources import registered_sources
 
 # Conditions a dataset or an expectation can require of a run.
 REQUIREMENTS = {
@@ -75,6 +82,27 @@ class SuiteSpec:
 
     def expectation(self, name: str) -> ExpectationSpec:
         return next(e for e in self.expectations if e.name == name)
+
+
+# dbt macros a dataset query may call: the rules the warehouse build and the gate share.
+_SHARED_MACROS = ("in_lookback_window",)
+
+
+@cache
+def _macro_env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(DBT_PROJECT_DIR / "macros"), undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def render_query(sql_path: Path) -> str:
+    """A dataset query with the shared dbt macros rendered (`{{ in_lookback_window(...) }}`)."""
+    imports = "".join(f"{{% from '{name}.sql' import {name} %}}" for name in _SHARED_MACROS)
+    try:
+        return _macro_env().from_string(imports + sql_path.read_text(encoding="utf-8")).render()
+    except jinja2.TemplateError as exc:
+        raise SuiteFileError(f"{sql_path}: dataset query: {exc}") from exc
 
 
 def query_params(sql: str) -> tuple[str, ...]:
@@ -175,7 +203,7 @@ def load_suite(path: Path) -> SuiteSpec:
     return SuiteSpec(
         name=name,
         path=path,
-        sql=sql_path.read_text(encoding="utf-8"),
+        sql=render_query(sql_path),
         description=description.strip(),
         key=_string_list(path, "field 'meta.dataset.key'", dataset.get("key")),
         params=dict(params),
@@ -188,17 +216,24 @@ def load_suite(path: Path) -> SuiteSpec:
     )
 
 
-def load_suites(directory: Path, names: tuple[str, ...] | None = None) -> list[SuiteSpec]:
-    """Every suite of the folder (or the named ones), in layer order."""
-    directory = Path(directory)
-    paths = sorted(directory.glob("*.json"))
+def suite_dirs() -> tuple[Path, ...]:
+    """The gate's suite folders: expectations/ (the layers above raw, and the raw zone's bookkeeping)
+    plus each registered source's expectations/ (its raw suites, beside its client)."""
+    return (EXPECTATIONS_DIR, *(spec.expectations_dir for spec in registered_sources()))
+
+
+def load_suites(directories: Path | Sequence[Path], names: tuple[str, ...] | None = None) -> list[SuiteSpec]:
+    """Every suite of the folder(s) (or the named ones), in layer order."""
+    folders = (Path(directories),) if isinstance(directories, str | Path) else tuple(map(Path, directories))
+    where = ", ".join(str(folder) for folder in folders)
+    paths = sorted((p for folder in folders for p in folder.glob("*.json")), key=lambda p: p.name)
     if not paths:
-        raise SuiteFileError(f"{directory}: no suite files (*.json)")
+        raise SuiteFileError(f"{where}: no suite files (*.json)")
     suites = [load_suite(p) for p in paths]
     if names is not None:
         known = {s.name for s in suites}
         unknown = [n for n in names if n not in known]
         if unknown:
-            raise SuiteFileError(f"{directory}: no suite named {', '.join(unknown)}")
+            raise SuiteFileError(f"{where}: no suite named {', '.join(unknown)}")
         suites = [s for s in suites if s.name in names]
     return sorted(suites, key=lambda s: (LAYERS.index(s.layer), s.name))

@@ -11,14 +11,12 @@ rather than silently ignored.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from insights.kpis import ArtifactError, is_governed, read_artifact
 from insights.serving.errors import PublishError
 from insights.serving.tables import PUBLISHED_SCHEMAS
-
-GOVERNED_ACCESS = "public"
 
 
 @dataclass(frozen=True)
@@ -30,15 +28,6 @@ class GovernedModel:
     @property
     def relation(self) -> str:
         return f"{self.schema}.{self.name}"
-
-
-def _access(node: dict) -> str:
-    return str(node.get("access") or (node.get("config") or {}).get("access") or "protected")
-
-
-def is_governed(node: dict) -> bool:
-    """Whether a manifest node is a governed model (a model declared access: public)."""
-    return node.get("resource_type") == "model" and _access(node) == GOVERNED_ACCESS
 
 
 def governed_models(manifest_path: Path) -> dict[tuple[str, str], GovernedModel]:
@@ -53,9 +42,8 @@ def governed_models(manifest_path: Path) -> dict[tuple[str, str], GovernedModel]
             "run the warehouse build (or `dbt parse`) on this home first. Nothing was published"
         )
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        nodes = dict(manifest.get("nodes") or {})
-    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        nodes = dict(read_artifact(manifest_path).get("nodes") or {})
+    except (ArtifactError, TypeError, ValueError) as exc:
         raise PublishError(
             f"{manifest_path}: unreadable dbt manifest ({exc}); run the warehouse build again. Nothing was published"
         ) from exc

@@ -2,22 +2,18 @@
 
 BI tools (Metabase, Superset, DBeaver, Excel's Postgres connector) show comments next to
 tables and fields, so PMs read each column's definition where they query it. The manifest
-is optional: without one (no dbt run on this home yet) tables are published uncommented.
+(read by insights.kpis) is optional here: without one (no dbt run on this home yet) tables
+are published uncommented.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from insights.kpis import ArtifactError, TableDocs, read_artifact, table_docs
 
-@dataclass(frozen=True)
-class TableDocs:
-    description: str
-    owner: str | None
-    columns: dict[str, str] = field(default_factory=dict)
+__all__ = ["TableDocs", "load_table_docs", "table_comment"]
 
 
 def load_table_docs(manifest_path: Path, log: logging.Logger) -> dict[tuple[str, str], TableDocs]:
@@ -26,27 +22,10 @@ def load_table_docs(manifest_path: Path, log: logging.Logger) -> dict[tuple[str,
         log.info("no dbt manifest at %s: publishing without descriptions", manifest_path)
         return {}
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        return table_docs(read_artifact(manifest_path))
+    except ArtifactError as exc:
         log.warning("%s: unreadable dbt manifest (%s): publishing without descriptions", manifest_path, exc)
         return {}
-    docs: dict[tuple[str, str], TableDocs] = {}
-    for node in (manifest.get("nodes") or {}).values():
-        if node.get("resource_type") != "model":
-            continue
-        meta = {**(node.get("meta") or {}), **((node.get("config") or {}).get("meta") or {})}
-        columns = {
-            name: (column.get("description") or "").strip()
-            for name, column in (node.get("columns") or {}).items()
-            if (column.get("description") or "").strip()
-        }
-        name = node.get("alias") or node.get("name")
-        docs[(str(node.get("schema")), str(name))] = TableDocs(
-            description=(node.get("description") or "").strip(),
-            owner=str(meta["owner"]) if meta.get("owner") else None,
-            columns=columns,
-        )
-    return docs
 
 
 def table_comment(docs: TableDocs | None, relation: str, version: int) -> str:

@@ -43,8 +43,8 @@ def _prepare_world(config: StackConfig, env: dict[str, str]) -> None:
     and no extraction meets a closed port."""
     import os
 
-    from insights.bundled_simulator import bundled_world, live_world_config_from_env
     from insights.settings import load_settings
+    from insights_dev.bundled_simulator import bundled_world, live_world_config_from_env
 
     saved = dict(os.environ)
     os.environ.update(env)

@@ -10,10 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from insights.settings import DEFAULT_SERVING_DSN, REPO_ROOT
+from insights.sources import source_names
 
 DEFAULT_HISTORY_DAYS = 14
 PROCFILE = REPO_ROOT / "Procfile"
-EXTRACT_DAGS = ("extract_amplitude", "extract_zendesk", "extract_typeform")
+EXTRACT_DAGS = tuple(f"extract_{name}" for name in source_names())
 ALL_DAGS = (*EXTRACT_DAGS, "warehouse_build", "audit_hygiene")
 
 
@@ -157,16 +158,9 @@ class StackConfig:
         )
         env.setdefault("INSIGHTS_RETRY_DELAY_SECONDS", "60")  # locally, retry a failed task after a minute
         env.update(self.metadata_env())
-        for source, credentials in _SIMULATED_SOURCES.items():
-            env.setdefault(f"INSIGHTS_{source.upper()}_URL", f"{self.simulator_url}/{source}")
-            for name, value in credentials.items():
-                env.setdefault(name, value)
+        from insights_dev.simulator.credentials import simulated_env  # the stack serves the simulator
+
+        for name, value in simulated_env(self.simulator_url).items():
+            env.setdefault(name, value)
         return env
 
-
-# The simulator's credentials (insights.simulator.<source>.CREDENTIALS), as the extraction reads them.
-_SIMULATED_SOURCES = {
-    "amplitude": {"INSIGHTS_AMPLITUDE_API_KEY": "sim-api-key", "INSIGHTS_AMPLITUDE_SECRET_KEY": "sim-secret-key"},
-    "zendesk": {"INSIGHTS_ZENDESK_EMAIL": "sim@example.com", "INSIGHTS_ZENDESK_API_TOKEN": "sim-token"},
-    "typeform": {"INSIGHTS_TYPEFORM_TOKEN": "sim-token"},
-}

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from insights import progress
-from insights.settings import DBT_PROJECT_DIR, Settings
+from insights.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
 from insights.warehouse.build_id import dbt_command_writes, record_new_build
 from insights.warehouse.load import LoadResult, load_raw
 from insights.warehouse.lock import warehouse_lock
@@ -341,6 +341,10 @@ def _shadow_project(settings: Settings, target: str) -> Path:
     link = shadow / "target"
     if not link.is_symlink():
         link.symlink_to(target_path, target_is_directory=True)
+    # The sources' staging folders: dbt_project.yml's model path ../include/insights/sources.
+    sources = shadow.parent / "include"
+    if not sources.is_symlink():
+        sources.symlink_to(REPO_ROOT / "include", target_is_directory=True)
     return shadow
 
 

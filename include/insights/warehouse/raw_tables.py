@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
 
+from insights.sources import all_streams
+
 LOADED_FILES_TABLE = "_loaded_files"
 PARTITIONS_TABLE = "_partitions"
 WATERMARKS_TABLE = "_source_watermarks"
@@ -47,11 +49,8 @@ class RawStream:
         return f"{self.source}/{self.stream}"
 
 
-STREAMS: tuple[RawStream, ...] = (
-    RawStream("amplitude", "events", "amplitude_events", ("hour",)),
-    RawStream("zendesk", "tickets", "zendesk_tickets", ()),
-    RawStream("typeform", "forms", "typeform_forms", ("form_id",)),
-    RawStream("typeform", "responses", "typeform_responses", ("form_id",)),
+STREAMS: tuple[RawStream, ...] = tuple(
+    RawStream(spec.name, stream.stream, stream.raw_table, stream.partition_columns) for spec, stream in all_streams()
 )
 
 # Sources in raw-zone order, each once (a watermark is per source, not per stream).

@@ -61,7 +61,7 @@ select
     cast(days.date_day as date) as date_day,
     days.day_start_utc,
     days.day_end_utc,
-    cast(extract(epoch from (days.day_end_utc - days.day_start_utc)) / 3600 as integer) as day_hours,
+    cast({{ seconds_between('days.day_start_utc', 'days.day_end_utc') }} / 3600 as integer) as day_hours,
     coalesce(watermarks.amplitude_complete_through >= days.day_end_utc, false) as is_amplitude_complete,
     coalesce(watermarks.typeform_complete_through >= days.day_end_utc, false) as is_typeform_complete,
     coalesce(watermarks.zendesk_complete_through >= days.day_end_utc, false) as is_zendesk_complete

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=merge_model_materialization(),
         unique_key='device_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=merge_model_materialization(),
         unique_key='event_key',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
@@ -111,7 +111,8 @@ select
     event_properties,
     user_email,
     case
-        when strpos(user_email, '@') > 0 then lower(substr(user_email, strpos(user_email, '@') + 1))
+        when {{ dbt.position("'@'", 'user_email') }} > 0
+            then lower(substr(user_email, {{ dbt.position("'@'", 'user_email') }} + 1))
     end as user_email_domain,
     user_is_test,
     source_file,

@@ -2,9 +2,10 @@
     config(
         materialized='incremental',
         unique_key='activity_date',
-        incremental_strategy='delete+insert',
+        incremental_strategy=day_incremental_strategy(),
+        partition_by=day_partition_by('activity_date'),
         on_schema_change='fail',
-        pre_hook="{% if is_incremental() %}delete from {{ this }} where activity_date in ({{ user_event_days_recompute_days(this) }}){% endif %}",
+        pre_hook="{% if can_delete_rows() %}delete from {{ this }} where activity_date in ({{ user_event_days_recompute_days(this) }}){% endif %}",
     )
 }}
 -- depends_on: {{ ref('int_events__deduplicated') }}, {{ ref('int_devices') }} (read by the pre-hook)

@@ -4,11 +4,11 @@
 -- unrouted (team null). Resolved = a ticket now solved or closed (never a survey answer).
 with tickets as (
     select
-        'ticket:' || cast(tickets.ticket_id as varchar) as item_id,
+        'ticket:' || cast(tickets.ticket_id as {{ type_varchar() }}) as item_id,
         'ticket' as item_type,
         tickets.ticket_id as ticket_id,
-        cast(null as varchar) as form_id,
-        cast(null as varchar) as response_id,
+        cast(null as {{ type_varchar() }}) as form_id,
+        cast(null as {{ type_varchar() }}) as response_id,
         tickets.created_at as created_at,
         tickets.subject as feedback_text,
         ticket_areas.area as area,
@@ -20,7 +20,7 @@ with tickets as (
 
 survey_answers as (
     select
-        'survey:' || form_id || ':' || response_id || ':' || cast(answer_position as varchar) as item_id,
+        'survey:' || form_id || ':' || response_id || ':' || cast(answer_position as {{ type_varchar() }}) as item_id,
         'survey_answer' as item_type,
         cast(null as bigint) as ticket_id,
         form_id as form_id,

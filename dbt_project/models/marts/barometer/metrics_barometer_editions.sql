@@ -48,14 +48,14 @@ uninvited_counts as (
 )
 
 select
-    cast(editions.edition as text) as edition,
+    cast(editions.edition as {{ type_text() }}) as edition,
     cast(coalesce(invited_counts.invited_pms, 0) as bigint) as invited_pms,
     cast(coalesce(invited_counts.respondents, 0) as bigint) as respondents,
     cast(
         case
             when coalesce(invited_counts.invited_pms, 0) = 0 then null
-            else cast(invited_counts.respondents as double precision) / invited_counts.invited_pms
-        end as double precision
+            else cast(invited_counts.respondents as {{ type_double() }}) / invited_counts.invited_pms
+        end as {{ type_double() }}
     ) as response_rate,
     cast(coalesce(uninvited_counts.uninvited_respondents, 0) as bigint) as uninvited_respondents
 from editions

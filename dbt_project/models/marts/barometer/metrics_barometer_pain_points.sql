@@ -4,9 +4,9 @@
 -- customers, and the answering PM is personal data. Unrouted pain points (no area, or an area
 -- missing from product_areas) have a null area and team.
 select
-    cast(pain_points.edition as text) as edition,
-    cast(pain_points.area as text) as area,
-    cast(pain_points.team as text) as team,
+    cast(pain_points.edition as {{ type_text() }}) as edition,
+    cast(pain_points.area as {{ type_text() }}) as area,
+    cast(pain_points.team as {{ type_text() }}) as team,
     pain_points.is_routed as is_routed,
     cast(count(*) as bigint) as pain_points,
     cast(count(distinct pain_points.pm_email) as bigint) as pms

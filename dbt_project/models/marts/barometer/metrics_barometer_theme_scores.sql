@@ -25,7 +25,7 @@ averages as (
         scores.edition,
         scores.theme,
         count(*) as responses,
-        avg(cast(scores.score as double precision)) as average_score
+        avg(cast(scores.score as {{ type_double() }})) as average_score
     from {{ ref('int_barometer__theme_scores') }} as scores
     group by
         scores.edition,
@@ -33,13 +33,13 @@ averages as (
 )
 
 select
-    cast(ordered_editions.edition as text) as edition,
-    cast(themes.theme as text) as theme,
+    cast(ordered_editions.edition as {{ type_text() }}) as edition,
+    cast(themes.theme as {{ type_text() }}) as theme,
     cast(coalesce(current_scores.responses, 0) as bigint) as responses,
-    cast(current_scores.average_score as double precision) as average_score,
-    cast(ordered_editions.previous_edition as text) as previous_edition,
-    cast(previous_scores.average_score as double precision) as previous_average_score,
-    cast(current_scores.average_score - previous_scores.average_score as double precision)
+    cast(current_scores.average_score as {{ type_double() }}) as average_score,
+    cast(ordered_editions.previous_edition as {{ type_text() }}) as previous_edition,
+    cast(previous_scores.average_score as {{ type_double() }}) as previous_average_score,
+    cast(current_scores.average_score - previous_scores.average_score as {{ type_double() }})
         as change_since_previous_edition
 from ordered_editions
 cross join themes

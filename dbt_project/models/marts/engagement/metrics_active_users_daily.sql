@@ -2,7 +2,8 @@
     config(
         materialized='incremental',
         unique_key='date_day',
-        incremental_strategy='delete+insert',
+        incremental_strategy=day_incremental_strategy(),
+        partition_by=day_partition_by('date_day'),
         on_schema_change='fail',
     )
 }}
@@ -86,8 +87,8 @@ select
     cast(
         case
             when coalesce(user_counts.mau, 0) = 0 then null
-            else cast(user_counts.dau as double precision) / user_counts.mau
-        end as double precision
+            else cast(user_counts.dau as {{ type_double() }}) / user_counts.mau
+        end as {{ type_double() }}
     ) as stickiness,
     cast(coalesce(anonymous_counts.anonymous_devices, 0) as bigint) as anonymous_devices,
     report_days.date_day - 6 >= bounds.first_loaded_day as wau_is_complete_window,

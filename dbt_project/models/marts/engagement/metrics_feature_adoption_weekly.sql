@@ -2,7 +2,8 @@
     config(
         materialized='incremental',
         unique_key='week_start',
-        incremental_strategy='delete+insert',
+        incremental_strategy=day_incremental_strategy(),
+        partition_by=day_partition_by('week_start'),
         on_schema_change='fail',
     )
 }}
@@ -99,14 +100,14 @@ features as (
 
 select
     cast(report_weeks.week_start as date) as week_start,
-    cast(features.feature as text) as feature,
+    cast(features.feature as {{ type_text() }}) as feature,
     cast(coalesce(adopters.adopters, 0) as bigint) as adopters,
     cast(coalesce(weekly_totals.weekly_active_users, 0) as bigint) as weekly_active_users,
     cast(
         case
             when coalesce(weekly_totals.weekly_active_users, 0) = 0 then null
-            else cast(coalesce(adopters.adopters, 0) as double precision) / weekly_totals.weekly_active_users
-        end as double precision
+            else cast(coalesce(adopters.adopters, 0) as {{ type_double() }}) / weekly_totals.weekly_active_users
+        end as {{ type_double() }}
     ) as adoption_rate,
     coalesce(week_end.is_amplitude_complete, false) as is_complete
 from report_weeks

@@ -9,16 +9,16 @@ select
     cast(
         case
             when max(case when members.is_day_{{ n }}_complete then 1 else 0 end) = 1
-                then cast(sum(case when members.is_retained_day_{{ n }} then 1 else 0 end) as double precision)
+                then cast(sum(case when members.is_retained_day_{{ n }} then 1 else 0 end) as {{ type_double() }})
                     / count(*)
-        end as double precision
+        end as {{ type_double() }}
     ) as day_{{ n }}_retention,
     {%- endfor %}
     cast(
         case
             when max(case when members.is_activation_complete then 1 else 0 end) = 1
-                then cast(sum(case when members.is_activated then 1 else 0 end) as double precision) / count(*)
-        end as double precision
+                then cast(sum(case when members.is_activated then 1 else 0 end) as {{ type_double() }}) / count(*)
+        end as {{ type_double() }}
     ) as activation_rate,
     max(case when members.is_cohort_day_complete then 1 else 0 end) = 1 as is_complete
 from {{ ref('int_user_retention') }} as members

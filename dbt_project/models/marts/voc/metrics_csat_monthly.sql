@@ -21,7 +21,7 @@ rated as (
 select
     cast(months.month_start as date) as month_start,
     cast(coalesce(rated.rated_tickets, 0) as bigint) as rated_tickets,
-    cast(rated.good_tickets as double precision) / cast(rated.rated_tickets as double precision) as csat,
+    cast(rated.good_tickets as {{ type_double() }}) / cast(rated.rated_tickets as {{ type_double() }}) as csat,
     {{ complete_for('month_end', ['zendesk']) }} as is_complete
 from months
 left join {{ ref('int_reporting_days') }} as month_end

@@ -38,7 +38,7 @@ routed as (
 
 select
     cast(weeks.week_start as date) as week_start,
-    cast(teams.team as varchar) as team,
+    cast(teams.team as {{ type_varchar() }}) as team,
     cast(coalesce(routed.feedback_received, 0) as bigint) as feedback_received,
     cast(coalesce(routed.feedback_resolved, 0) as bigint) as feedback_resolved,
     {{ complete_for('week_end', ['zendesk', 'typeform']) }} as is_complete

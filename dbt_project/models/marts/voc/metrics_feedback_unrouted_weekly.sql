@@ -32,7 +32,7 @@ select
     cast(weeks.week_start as date) as week_start,
     cast(coalesce(counted.items, 0) as bigint) as items,
     cast(coalesce(counted.unrouted_items, 0) as bigint) as unrouted_items,
-    cast(counted.unrouted_items as double precision) / cast(nullif(counted.items, 0) as double precision)
+    cast(counted.unrouted_items as {{ type_double() }}) / cast(nullif(counted.items, 0) as {{ type_double() }})
         as unrouted_share,
     {{ complete_for('week_end', ['zendesk', 'typeform']) }} as is_complete
 from weeks

@@ -31,14 +31,14 @@ counted as (
 
 select
     cast(counted.month_start as date) as month_start,
-    cast(counted.segment as varchar) as segment,
+    cast(counted.segment as {{ type_varchar() }}) as segment,
     cast(counted.responses as bigint) as responses,
     cast(counted.promoters as bigint) as promoters,
     cast(counted.passives as bigint) as passives,
     cast(counted.detractors as bigint) as detractors,
     -- integer numerator, one IEEE division: the same double on every database
-    cast(100 * (counted.promoters - counted.detractors) as double precision)
-        / cast(counted.responses as double precision) as nps,
+    cast(100 * (counted.promoters - counted.detractors) as {{ type_double() }})
+        / cast(counted.responses as {{ type_double() }}) as nps,
     {{ complete_for('month_end', ['typeform']) }} as is_complete
 from counted
 left join {{ ref('int_reporting_days') }} as month_end

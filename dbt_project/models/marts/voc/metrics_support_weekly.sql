@@ -31,8 +31,8 @@ full_resolution as (
 
 select
     cast(weeks.week_start as date) as week_start,
-    cast(first_reply.median_first_reply_minutes as double precision) as median_first_reply_minutes,
-    cast(full_resolution.median_full_resolution_minutes as double precision) as median_full_resolution_minutes,
+    cast(first_reply.median_first_reply_minutes as {{ type_double() }}) as median_first_reply_minutes,
+    cast(full_resolution.median_full_resolution_minutes as {{ type_double() }}) as median_full_resolution_minutes,
     {{ complete_for('week_end', ['zendesk']) }} as is_complete
 from weeks
 left join {{ ref('int_reporting_days') }} as week_end

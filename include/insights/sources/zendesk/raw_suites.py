@@ -1,0 +1,38 @@
+"""The raw GX datasets of zendesk: its streams' rules about the raw zone, besides the per-field rules of
+its record schema (staging/_zendesk__sources.yml)."""
+
+from insights.extraction.raw_suite import RECENT_WINDOW, CustomRule, Dataset, _fresh, _has_rows
+
+DATASETS = (
+    Dataset(
+        name="raw.zendesk_tickets",
+        table="zendesk_tickets",
+        source="zendesk",
+        stream="tickets",
+        description=(
+            "Zendesk ticket versions loaded into raw.zendesk_tickets, partitions of the last window_days days "
+            "up to the reference day (and any newer): one row per partition day with the number of records "
+            "breaking each rule (<rule>_violations) and the first few of them (<rule>_examples)."
+        ),
+        window=RECENT_WINDOW,
+        params={"window_days": 7},
+        rules=(
+            CustomRule(
+                "in_extraction_interval",
+                "A ticket version is never older than the start of its partition's interval (an extraction at "
+                "the frontier reads on past the interval's end to the end of the stream, never before its start)",
+                "cast(to_timestamp(try_cast({text:generated_timestamp} as bigint)) at time zone 'UTC' as date)"
+                " < records.dt",
+                " generated_timestamp={text:generated_timestamp}",
+            ),
+        ),
+        table_expectations=(
+            _has_rows("Ticket versions were loaded in the recent window"),
+            _fresh(
+                3,
+                "The newest partition with tickets is at most 3 days behind the reference day (quiet days have "
+                "none), and none is in the future",
+            ),
+        ),
+    ),
+)
