@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -244,12 +245,26 @@ def cmd_sim_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _bench_case(text: str) -> tuple[int, int]:
+    """`1000000x30` -> (1000000 events/day, 30 days of history)."""
+    try:
+        events, days = (int(part.replace("_", "")) for part in text.lower().split("x"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected EVENTSxDAYS, e.g. 1000000x30") from exc
+    if events < 1 or days < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: events and days must be positive")
+    return events, days
+
+
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
     from insights_dev.bench import render, run_bench
 
-    results = run_bench(args.dir, args.events_per_day, args.history_days, full_refresh=not args.skip_full_refresh)
+    cases = args.case or [(events, days) for events in args.events_per_day for days in args.history_days]
+    cache_dir = args.cache_dir or Path(os.environ.get("INSIGHTS_BENCH_CACHE") or settings.home / "bench-cache")
+    results = run_bench(args.dir, cases, cache_dir=cache_dir, full_refresh=not args.skip_full_refresh,
+                        compare_before=args.compare_before)
     (args.dir / "results.md").write_text(render(results))
     print(render(results))
     print(f"results: {args.dir / 'results.json'} and results.md", json.dumps(results["machine"]))
@@ -358,7 +373,25 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DAYS",
         help="days of history before the timed night, one run per value (default: 10 30)",
     )
-    bench.add_argument("--dir", type=Path, default=Path(".bench"), help="cache, runs and results (default: .bench)")
+    bench.add_argument(
+        "--case",
+        type=_bench_case,
+        action="append",
+        metavar="EVENTSxDAYS",
+        help="one case, e.g. 1000000x30 (repeatable; replaces --events-per-day x --history-days)",
+    )
+    bench.add_argument("--dir", type=Path, default=Path(".bench"), help="runs and results (default: .bench)")
+    bench.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="generated scale world, reused by every later run "
+        "(default: $INSIGHTS_BENCH_CACHE, else $INSIGHTS_HOME/bench-cache)",
+    )
+    bench.add_argument(
+        "--compare-before",
+        action="store_true",
+        help="also time the former dbt tasks (a dbt process per layer, whole-table tests) on the same warehouse",
+    )
     bench.add_argument("--skip-full-refresh", action="store_true", help="do not time `dbt build --full-refresh`")
 
     sim = sub.add_parser(

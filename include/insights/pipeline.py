@@ -115,7 +115,7 @@ def load_raw_zone(settings: Settings | None = None) -> dict[str, int]:
 
 
 def dbt_build_layer(layer: str, settings: Settings | None = None) -> Any:
-    """`dbt build` of one layer with the nightly vars (the warehouse DAG's dbt tasks)."""
+    """`dbt build` of one layer with the nightly vars, in a `dbt` process (dbt_build_night runs all four)."""
     from insights.warehouse import run_dbt, warehouse_lock
 
     if layer not in DBT_LAYER_SELECTORS:
@@ -125,7 +125,43 @@ def dbt_build_layer(layer: str, settings: Settings | None = None) -> Any:
         # buildable: a test runs in the first layer where all its parents are built or upstream, so a
         # test spanning layers (a mart reconciled against staging) never runs against a stale table.
         return run_dbt(["build", "--select", DBT_LAYER_SELECTORS[layer], "--indirect-selection", "buildable",
-                        "--exclude", PRODUCTION_EXCLUDE], settings, log=log)
+                        "--exclude", PRODUCTION_EXCLUDE], settings, vars=nightly_dbt_vars(settings), log=log)
+
+
+def dbt_build_night(settings: Settings | None = None) -> dict[str, Any]:
+    """The night's dbt work (the warehouse DAG's dbt task): one `dbt build` per layer, in order, in
+    this process on one parse, so start-up and parsing are paid once, not once per layer.
+
+    Each layer's result is logged as it ends ("dbt layer marts: ..."); the first failing layer
+    raises DbtError naming it and its failed nodes, and the later layers do not run (as when
+    a layer task failed). Returns {layer: DbtRunResult}.
+    """
+    from insights.warehouse import DbtError, warehouse_lock
+    from insights.warehouse.dbt_session import DbtSession
+
+    settings = settings or load_settings()
+    results: dict[str, Any] = {}
+    with warehouse_lock(settings):
+        session = DbtSession(settings, vars=nightly_dbt_vars(settings), log=log)
+        session.parse()
+        for number, (layer, selector) in enumerate(DBT_LAYER_SELECTORS.items(), start=1):
+            log.info("dbt layer %s (%d of %d): building", layer, number, len(DBT_LAYER_SELECTORS))
+            try:
+                results[layer] = session.run(["build", "--select", selector, "--indirect-selection", "buildable",
+                                              "--exclude", PRODUCTION_EXCLUDE])
+            except DbtError as exc:
+                skipped = ", ".join(list(DBT_LAYER_SELECTORS)[number:]) or "none"
+                log.error("dbt layer %s failed; layers not built: %s", layer, skipped)
+                raise DbtError(f"dbt layer {layer} failed: {exc}", exc.result) from exc
+    return results
+
+
+def nightly_dbt_vars(settings: Settings) -> dict[str, Any]:
+    """The workspace vars, with data tests on the big incremental tables scoped to the rows the
+    night wrote (`data_test_scope`, macros/night_window.sql); backfills and CI test whole tables."""
+    from insights.warehouse import dbt_vars
+
+    return {**dbt_vars(settings), "data_test_scope": "night"}
 
 
 def quality_gate(settings: Settings | None = None, *, backfill_range: tuple[date, date] | None = None,

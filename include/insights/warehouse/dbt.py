@@ -36,8 +36,11 @@ __all__ = [
     "DbtNodeResult",
     "DbtRunResult",
     "build",
+    "dbt_common_args",
     "dbt_env",
+    "dbt_failure_message",
     "dbt_paths",
+    "dbt_summary",
     "dbt_vars",
     "run_dbt",
     "run_metricflow",
@@ -215,11 +218,31 @@ def run_dbt(
     check_target(target)
     if target == "duckdb" and dbt_command_writes(args):
         record_new_build(settings, f"dbt {' '.join(args)}"[:500], log)
-    target_path, log_path = dbt_paths(settings, target)
     variables = dict(vars) if vars is not None else dbt_vars(settings)
-    cmd = [
-        _bin("dbt"),
-        *args,
+    target_path, _ = dbt_paths(settings, target)
+    cmd = [_bin("dbt"), *args, *dbt_common_args(settings, target, variables)]
+    started_wall = time.time()
+    started = time.monotonic()
+    log.debug("dbt %s (target %s)", " ".join(args), target)
+    with progress.task(f"dbt {args[0] if args else ''}") as bar:
+        returncode, tail = _stream(cmd, DBT_PROJECT_DIR, dbt_env(settings, target), log, bar)
+    result = DbtRunResult(
+        args=tuple(args),
+        returncode=returncode,
+        seconds=time.monotonic() - started,
+        nodes=_read_run_results(target_path / "run_results.json", started_wall - 1),
+        tail=tuple(tail),
+    )
+    log.info("%s", dbt_summary(result, target))
+    if check and not result.ok:
+        raise DbtError(dbt_failure_message(result, target), result)
+    return result
+
+
+def dbt_common_args(settings: Settings, target: str, variables: Mapping[str, Any]) -> list[str]:
+    """The options every dbt command of this home and target takes (after the command's own)."""
+    target_path, log_path = dbt_paths(settings, target)
+    return [
         "--project-dir",
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
@@ -234,25 +257,9 @@ def run_dbt(
         json.dumps(variables),
         "--no-use-colors",
     ]
-    started_wall = time.time()
-    started = time.monotonic()
-    log.debug("dbt %s (target %s)", " ".join(args), target)
-    with progress.task(f"dbt {args[0] if args else ''}") as bar:
-        returncode, tail = _stream(cmd, DBT_PROJECT_DIR, dbt_env(settings, target), log, bar)
-    result = DbtRunResult(
-        args=tuple(args),
-        returncode=returncode,
-        seconds=time.monotonic() - started,
-        nodes=_read_run_results(target_path / "run_results.json", started_wall - 1),
-        tail=tuple(tail),
-    )
-    log.info("%s", _summary(result, target))
-    if check and not result.ok:
-        raise DbtError(_failure_message(result, target), result)
-    return result
 
 
-def _summary(result: DbtRunResult, target: str) -> str:
+def dbt_summary(result: DbtRunResult, target: str) -> str:
     """One line per dbt command: `dbt build --select ... (duckdb): 380 node(s): 380 pass in 71 s`."""
     counts: dict[str, int] = {}
     for node in result.nodes:
@@ -264,7 +271,7 @@ def _summary(result: DbtRunResult, target: str) -> str:
     return f"dbt {' '.join(result.args)} ({target}): {outcome} in {result.seconds:.0f} s"
 
 
-def _failure_message(result: DbtRunResult, target: str) -> str:
+def dbt_failure_message(result: DbtRunResult, target: str) -> str:
     head = f"dbt {' '.join(result.args)} failed on target {target} (exit code {result.returncode})"
     if result.failed:
         lines = [f"{head}; {len(result.failed)} node(s) failed:"]

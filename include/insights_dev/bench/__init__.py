@@ -1,6 +1,6 @@
 """`insights bench`: the nightly pipeline at production scale against a hand-written DuckDB floor.
 
-    run_bench(bench_dir, events_per_day=[1_000_000], history_days=[10, 30]) -> results dict
+    run_bench(bench_dir, cases=[(1_000_000, 30), (5_000_000, 10)], cache_dir=None) -> results dict
     render(results) -> markdown tables (BENCHMARKS.md)
     floor_metrics(raw_dir, workspace) -> [(date_day, dau, wau, mau)]
 

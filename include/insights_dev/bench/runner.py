@@ -50,8 +50,10 @@ class StageRun:
     details: dict[str, Any]
 
 
-def cache_events_dir(bench_dir: Path, events_per_day: int) -> Path:
-    return bench_dir / "cache" / f"e{events_per_day}" / "amplitude"
+def cache_events_dir(cache_dir: Path, events_per_day: int) -> Path:
+    """Where the scale world's hour files of one size live (a pure function of seed and day, so
+    any later run, of any case, reuses them)."""
+    return cache_dir / f"e{events_per_day}" / "amplitude"
 
 
 def run_stage(stage: str, night: date, env: dict[str, str], work: Path) -> StageRun:
@@ -130,9 +132,35 @@ def compare(floor_rows: list[list[Any]], mart_rows: list[list[Any]]) -> dict[str
             "examples": [[d, floor.get(d), mart.get(d)] for d in mismatched[:3]]}
 
 
-def run_case(bench_dir: Path, events_per_day: int, history_days: int, *, full_refresh: bool = True) -> dict[str, Any]:
+def _before_dbt(home: Path, env: dict[str, str], work: Path) -> StageRun:
+    """The former dbt tasks (a `dbt` process per layer, whole-table tests) on a copy of the loaded
+    warehouse, which is then put back: the measured `dbt` stage starts from the same state."""
+    from insights.warehouse import dbt_paths, dbt_vars, run_dbt
+
+    settings = load_settings()
+    saved = [(path, work / f"before-{path.name}") for path in (settings.warehouse, dbt_paths(settings, "duckdb")[0])]
+    for path, copy in saved:
+        (shutil.copytree if path.is_dir() else shutil.copy2)(path, copy)
+    try:
+        # The former nights parsed with these vars: start from their partial-parse state, as they did.
+        run_dbt(["parse"], settings, vars=dbt_vars(settings), log=log)
+        run = run_stage("dbt_per_layer", NIGHT, env, work)
+    finally:
+        for path, copy in saved:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+            shutil.move(copy, path)
+    return run
+
+
+def run_case(bench_dir: Path, events_per_day: int, history_days: int, *, cache_dir: Path | None = None,
+             full_refresh: bool = True, compare_before: bool = False) -> dict[str, Any]:
+    """One case in bench_dir/run-e<E>-h<H>; compare_before also times the former dbt tasks (a
+    process per layer, whole-table tests) on a copy of the same loaded warehouse."""
     config = ScaleConfig(events_per_day=events_per_day)
-    events_dir = cache_events_dir(bench_dir, events_per_day)
+    events_dir = cache_events_dir(cache_dir or bench_dir / "cache", events_per_day)
     home = bench_dir / f"run-e{events_per_day}-h{history_days}"
     shutil.rmtree(home, ignore_errors=True)
     work = home / "bench"
@@ -158,7 +186,10 @@ def run_case(bench_dir: Path, events_per_day: int, history_days: int, *, full_re
         os.environ.clear()
         os.environ.update(env)  # this process's own setup calls read the same settings
         _setup_previous_nights(case, history, first_day)
-        runs = [run_stage(stage, NIGHT, env, work) for stage in NIGHT_STAGES]
+        runs = [run_stage(stage, NIGHT, env, work) for stage in ("extract", "load")]
+        if compare_before:
+            runs.append(_before_dbt(home, env, work))
+        runs += [run_stage(stage, NIGHT, env, work) for stage in NIGHT_STAGES[2:]]
         mart_rows = _mart_rows(home / "warehouse.duckdb")
         if full_refresh:
             runs.append(run_stage("full_refresh", NIGHT, env, work))
@@ -180,8 +211,8 @@ def run_case(bench_dir: Path, events_per_day: int, history_days: int, *, full_re
 def _setup_previous_nights(case: dict[str, Any], history: list[date], first_day: date) -> None:
     """VoC history, then one backfill build + gate + publish: the state a previous night left."""
     from insights.extraction.extract import extract_interval
-    from insights.pipeline import build_warehouse, daily_intervals, publish_marts, quality_gate
-    from insights.warehouse import dbt_vars, run_dbt
+    from insights.pipeline import build_warehouse, daily_intervals, nightly_dbt_vars, publish_marts, quality_gate
+    from insights.warehouse import run_dbt
 
     settings = load_settings()
     started = time.monotonic()
@@ -197,7 +228,7 @@ def _setup_previous_nights(case: dict[str, Any], history: list[date], first_day:
     publish_marts(settings)
     # A previous *nightly* run leaves dbt's partial-parse state with the nightly vars (the backfill's
     # bounds would force the night's first dbt task into a full re-parse no real night pays).
-    run_dbt(["parse"], settings, vars=dbt_vars(settings), log=log)
+    run_dbt(["parse"], settings, vars=nightly_dbt_vars(settings), log=log)
     case["setup"]["history_gate_publish"] = round(time.monotonic() - started, 1)
 
 
@@ -221,15 +252,17 @@ def machine() -> dict[str, Any]:
     }
 
 
-def run_bench(bench_dir: Path, events_per_day: list[int], history_days: list[int], *,
-              full_refresh: bool = True) -> dict[str, Any]:
-    """Run every (E, H) case; results are written to bench_dir/results.json after each case."""
+def run_bench(bench_dir: Path, cases: list[tuple[int, int]], *, cache_dir: Path | None = None,
+              full_refresh: bool = True, compare_before: bool = False) -> dict[str, Any]:
+    """Run every (events per day, history days) case, in order; results are written to
+    bench_dir/results.json after each case. The scale world is cached under cache_dir
+    (default bench_dir/cache) and reused across cases and runs."""
     bench_dir.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"machine": machine(), "cases": []}
     out = bench_dir / "results.json"
-    for events in events_per_day:
-        for days in history_days:
-            log.info("bench case: %d events/day, %d days of history", events, days)
-            results["cases"].append(run_case(bench_dir, events, days, full_refresh=full_refresh))
-            out.write_text(json.dumps(results, indent=2, default=str))
+    for events, days in cases:
+        log.info("bench case: %d events/day, %d days of history", events, days)
+        results["cases"].append(run_case(bench_dir, events, days, cache_dir=cache_dir, full_refresh=full_refresh,
+                                         compare_before=compare_before))
+        out.write_text(json.dumps(results, indent=2, default=str))
     return results
