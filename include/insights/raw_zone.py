@@ -28,7 +28,7 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 MANIFEST_NAME = "_manifest.json"
-WATERMARK_NAME = "_watermark.json"  # raw/<source>/_watermark.json (insights.state)
+WATERMARK_NAME = "_watermark.json"  # raw/<source>/_watermark.json (insights.extraction.state)
 DATA_SUFFIX = ".jsonl.gz"
 
 
@@ -99,7 +99,7 @@ class RawZoneStore:
         differs from the local one is downloaded (files first, manifest last, the local partition
         marked incomplete meanwhile), then the watermarks. Returns the partitions pulled. The caller
         holds the raw-zone lock (the warehouse load does), so no local writer is in the middle."""
-        from insights.landing import atomic_output, remove_file  # landing imports this module
+        from insights.extraction.landing import atomic_output, remove_file  # landing imports this module
 
         pulled = []
         for rel_dir in self.complete_partitions():

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 import redis
 
-from insights.simulator import SimulatorServer
 from insights.stack import supervisor
 from insights.stack.airflow_api import AirflowApi
 from insights.stack.config import ALL_DAGS, CELERY_WORKER, EXTRACT_DAGS, StackConfig
 from insights.stack.snapshot import read_publication
+from insights_dev.simulator import SimulatorServer
 from tests.scheduler.conftest import PG_DSN
 from tests.scheduler.test_nights import (
     AIRFLOW_PROCESSES,

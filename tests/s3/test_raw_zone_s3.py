@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from moto.server import ThreadedMotoServer
 
-from insights.landing import LandingStats, RawZone, RecordFileWriter
+from insights.extraction.landing import LandingStats, RawZone, RecordFileWriter
 from insights.raw_zone import MANIFEST_NAME, RawZoneError, RawZoneStore
 
 pytestmark = pytest.mark.s3
@@ -146,7 +146,7 @@ def test_local_folder_url_works_alike(tmp_path: Path) -> None:
 def test_another_machine_pulls_what_was_published(store: RawZoneStore, tmp_path: Path) -> None:
     """Extraction on one Celery worker, the warehouse load on another: the load's pull brings the
     complete partitions and the watermark, and the warehouse's own manifest reader accepts them."""
-    from insights.state import publish_watermark
+    from insights.extraction.state import publish_watermark
     from insights.warehouse.manifests import complete_partitions
     from insights.warehouse.raw_tables import STREAMS
 
