@@ -164,12 +164,11 @@ def test_requirement_names_are_documented() -> None:
 
 def test_the_lookback_rule_is_the_dbt_macro(tmp_path: Path) -> None:
     """`day > last_day - lookback` is written once, in dbt_project/macros/in_lookback_window.sql: the
-    models' recompute window and the gate's dataset queries render it (raw.* queries are generated
-    from the stream schemas, which hold their own copy)."""
+    models' recompute window and the gate's dataset queries render it, the generated raw.* queries of
+    every source folder included."""
     literal = re.compile(r">\s*[^\n]*-\s*\$lookback_days")
-    for sql in sorted(EXPECTATIONS_DIR.glob("*.sql")):
-        if not sql.name.startswith("raw."):
-            assert not literal.search(sql.read_text(encoding="utf-8")), f"{sql.name}: use in_lookback_window"
+    for sql in sorted(p for folder in suite_dirs() for p in folder.glob("*.sql")):
+        assert not literal.search(sql.read_text(encoding="utf-8")), f"{sql}: use in_lookback_window"
     rendered = load_suite(EXPECTATIONS_DIR / "checks.dau_consistency.json").sql
     assert "where mart.date_day > mart_bounds.last_day - $lookback_days" in rendered
     query = tmp_path / "x.sql"

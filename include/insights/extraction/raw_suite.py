@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 RECENT_WINDOW = "raw_rows.dt > cast($reference_day as date) - $window_days"
 LOOKBACK_WINDOW = (
-    "raw_rows.dt > cast($reference_day as date) - $lookback_days\n"
+    # The lookback rule is the dbt macro's (in_lookback_window), rendered when the gate loads the query.
+    "{{ in_lookback_window('raw_rows.dt', 'cast($reference_day as date)', '$lookback_days') }}\n"
     "        or raw_rows.dt between cast($recheck_start as date) and cast($recheck_end as date)"
 )
 

@@ -12,7 +12,7 @@ with records as (
         json_type(raw_rows.payload, ['$."uuid"', '$."$insert_id"', '$."event_type"', '$."user_id"', '$."device_id"', '$."event_time"', '$."client_event_time"', '$."server_upload_time"', '$."server_received_time"', '$."session_id"', '$."amplitude_id"', '$."app"', '$."platform"', '$."os_name"', '$."country"', '$."event_properties"', '$."user_properties"', '$."user_properties"."email"']) as types,
         json_extract_string(raw_rows.payload, ['$."event_time"', '$."client_event_time"', '$."server_upload_time"', '$."server_received_time"', '$."session_id"', '$."amplitude_id"', '$."app"']) as texts
     from raw.amplitude_events as raw_rows
-    where raw_rows.dt > cast($reference_day as date) - $lookback_days
+    where {{ in_lookback_window('raw_rows.dt', 'cast($reference_day as date)', '$lookback_days') }}
         or raw_rows.dt between cast($recheck_start as date) and cast($recheck_end as date)
 ),
 
