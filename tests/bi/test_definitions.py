@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import jinja2
 import psycopg2
 import pytest
 import yaml
@@ -30,11 +31,16 @@ COMPLETENESS_MARTS = ("metrics_active_users_daily", "metrics_feature_adoption_we
 
 
 def contracted_marts() -> dict[str, list[tuple[str, str]]]:
-    """Each public mart's (column, data type) as its dbt contract declares them."""
+    """Each public mart's (column, data type) as its dbt contract declares them on Postgres (a type may be
+    a Jinja expression choosing per target, as dbt renders it)."""
     marts = {}
+    postgres = {"target": {"type": "postgres"}}
     for path in sorted((REPO / "dbt_project" / "models" / "marts").glob("*/*.yml")):
         for model in (yaml.safe_load(path.read_text()) or {}).get("models") or []:
-            columns = [(c["name"], c.get("data_type")) for c in model.get("columns") or []]
+            columns = [
+                (c["name"], jinja2.Template(c["data_type"]).render(postgres) if c.get("data_type") else None)
+                for c in model.get("columns") or []
+            ]
             if model["name"].startswith("metrics_") and all(kind for _, kind in columns):
                 marts[model["name"]] = columns
     return marts
