@@ -1,4 +1,5 @@
-"""A local Spark cluster (pyspark wheel) for the session, and one small world built on DuckDB and Spark."""
+"""A local Spark cluster (pyspark wheel) for the session, and one small world built on DuckDB, Postgres and
+Spark from the same raw rows."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -31,6 +33,12 @@ class SparkWorld:
     cluster: SparkCluster
 
 
+@dataclass(frozen=True)
+class PostgresWorld:
+    home: Path
+    schema_prefix: str  # the marts live in <prefix>_marts, <prefix>_audit
+
+
 @pytest.fixture(scope="session")
 def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkCluster]:
     cluster = SparkCluster(tmp_path_factory.mktemp("spark"), SPARK_BASE_PORT)
@@ -38,15 +46,43 @@ def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkClu
         yield cluster
 
 
+def world_env(home: Path) -> dict[str, str]:
+    return {**os.environ, **SMALL_WORLD, "INSIGHTS_HOME": str(home), "INSIGHTS_SERVING_DSN": "none"}
+
+
 @pytest.fixture(scope="session")
-def spark_world(spark_cluster: SparkCluster, tmp_path_factory: pytest.TempPathFactory) -> SparkWorld:
-    """The world backfilled into DuckDB, its raw schema copied to Spark, and the models built there."""
+def duckdb_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small world backfilled into DuckDB (extraction, load, dbt build with its data tests)."""
     home = tmp_path_factory.mktemp("home")
-    env = {**os.environ, **SMALL_WORLD, "INSIGHTS_HOME": str(home), "INSIGHTS_SERVING_DSN": "none"}
     insights = str(Path(sys.executable).with_name("insights"))
     start, days = SMALL_WORLD["INSIGHTS_SIM_START"], int(SMALL_WORLD["INSIGHTS_SIM_DAYS"])
     end = (date.fromisoformat(start) + timedelta(days=days - 1)).isoformat()
-    subprocess.run([insights, "-q", "backfill", "--start", start, "--end", end], env=env, check=True, timeout=900)
+    subprocess.run([insights, "-q", "backfill", "--start", start, "--end", end], env=world_env(home), check=True,
+                   timeout=900)
+    return home
+
+
+@pytest.fixture(scope="session")
+def postgres_world(duckdb_home: Path, postgres_dsn: str) -> Iterator[PostgresWorld]:
+    """The same raw zone loaded into Postgres and the whole project built there (data tests included), under a
+    schema prefix of its own, dropped afterwards."""
+    from tests.warehouse.conftest import drop_prefixed_schemas
+
+    prefix = f"p{uuid.uuid4().hex[:10]}"
+    env = {**world_env(duckdb_home), "INSIGHTS_PG_SCHEMA_PREFIX": prefix}
+    try:
+        subprocess.run([sys.executable, "-m", "tests.spark.postgres_build"], env=env, check=True, timeout=900,
+                       cwd=Path(__file__).resolve().parents[2])
+        yield PostgresWorld(home=duckdb_home, schema_prefix=prefix)
+    finally:
+        drop_prefixed_schemas(prefix)
+
+
+@pytest.fixture(scope="session")
+def spark_world(spark_cluster: SparkCluster, duckdb_home: Path) -> SparkWorld:
+    """The DuckDB world's raw schema copied to Spark, and the models built there."""
+    home = duckdb_home
+    env = world_env(home)
 
     thrift_port = spark_cluster.ports.thrift
     copy_raw_to_spark(home / "warehouse.duckdb", spark_cluster.work_dir / "raw", "127.0.0.1", thrift_port)
