@@ -303,12 +303,13 @@ def test_gate_failed_names_dataset_expectation_and_row(candidate: Candidate) -> 
 
 
 def test_report_records_the_decision(candidate: Candidate) -> None:
-    candidate.corrupt([update(AUD, "wau = mau + 1", f"date_day = {day(5)}")])
-    result = run_gate(candidate.settings, config=config_for(AUD))
+    # A cross-column rule the gate owns (dau <= wau <= mau is a dbt test of the mart's YAML).
+    candidate.corrupt([update(UNR, "unrouted_share = unrouted_share / 2 + 0.01", "items > 0")])
+    result = run_gate(candidate.settings, config=config_for(UNR))
     report = json.loads(gate_report_path(candidate.settings).read_text())
     assert report["passed"] is False
     assert report["run_id"] == result.run_id
-    assert [(f["dataset"], f["expectation"]) for f in report["failures"]] == [(AUD, "wau_not_above_mau")]
+    assert [(f["dataset"], f["expectation"]) for f in report["failures"]] == [(UNR, "share_is_unrouted_over_items")]
     assert report["params"]["reference_day"] == REFERENCE_DAY.isoformat()
     assert report["params"]["lookback_days"] == LOOKBACK_DAYS
 
@@ -317,11 +318,11 @@ def test_data_docs_keep_the_history_outside_the_repo(tmp_path: Path, clean_wareh
     settings = make_settings(tmp_path / "home", tmp_path / "candidate.duckdb")
     shutil.copyfile(clean_warehouse, settings.warehouse)
     repo_files = sorted(p.name for p in EXPECTATIONS_DIR.iterdir())
-    first = run_gate(settings, config=config_for(AUD, data_docs=True))
+    first = run_gate(settings, config=config_for(UNR, data_docs=True))
     shutil.copyfile(clean_warehouse, settings.warehouse)
     with duckdb.connect(str(settings.warehouse)) as con:
-        con.execute(update(AUD, "dau = -1, stickiness = -1.0 / mau", f"date_day = {day(5)}"))
-    second = run_gate(settings, config=config_for(AUD, data_docs=True))
+        con.execute(update(UNR, "unrouted_share = unrouted_share / 2 + 0.01", "items > 0"))
+    second = run_gate(settings, config=config_for(UNR, data_docs=True))
     assert first.passed and not second.passed
     index = data_docs_dir(settings) / "index.html"
     assert first.data_docs == second.data_docs == index
