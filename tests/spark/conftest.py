@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from insights.env_vars import environment
 from insights.settings import load_settings
 from insights.warehouse.dbt import dbt_vars
 from insights.warehouse.spark_cluster import SparkCluster
@@ -87,13 +88,8 @@ def spark_world(spark_cluster: SparkCluster, duckdb_home: Path) -> SparkWorld:
     thrift_port = spark_cluster.ports.thrift
     copy_raw_to_spark(home / "warehouse.duckdb", spark_cluster.work_dir / "raw", "127.0.0.1", thrift_port)
 
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
+    with environment(env):
         variables = dbt_vars(load_settings())
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
     spark_env = {**env, "INSIGHTS_DBT_TARGET": "spark", "INSIGHTS_SPARK_PORT": str(thrift_port)}
     # Models only: the data tests ran on DuckDB (same SQL); parity is what this suite checks.
     subprocess.run(

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import signal
 import subprocess
 import time
 from collections.abc import Iterator, Mapping
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import requests
 
+from insights.process_groups import stop_group
 from insights.settings import Settings
 
 REPO = Path(__file__).resolve().parents[3]
@@ -135,17 +135,3 @@ class BiServer:
         finally:
             stop_group(process)
             log.close()
-
-
-def stop_group(process: subprocess.Popen[bytes], grace_seconds: float = 20.0) -> None:
-    """SIGTERM to the server's process group (gunicorn's master and workers), SIGKILL after the grace."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(grace_seconds)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
-    except ProcessLookupError:
-        pass

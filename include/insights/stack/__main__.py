@@ -41,18 +41,12 @@ def _airflow(args: list[str], env: dict[str, str], log: Path) -> None:
 def _prepare_world(config: StackConfig, env: dict[str, str]) -> None:
     """Generate the live world now (cached on disk), so the simulator answers as soon as it starts
     and no extraction meets a closed port."""
-    import os
-
+    from insights.env_vars import environment
     from insights.settings import load_settings
     from insights_dev.bundled_simulator import bundled_world, live_world_config_from_env
 
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
+    with environment(env):
         bundled_world(load_settings(), live_world_config_from_env(config.today, config.history_days))
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def up(config: StackConfig, wait_minutes: float) -> int:

@@ -12,13 +12,12 @@ puts them.
 from __future__ import annotations
 
 import logging
-import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from insights import progress
+from insights.env_vars import environment
 from insights.settings import Settings
 from insights.warehouse.build_id import dbt_command_writes, record_new_build
 from insights.warehouse.dbt import (
@@ -41,21 +40,6 @@ __all__ = ["DbtSession"]
 _log = logging.getLogger("insights.warehouse.dbt")
 # dbt event levels forwarded; its debug events (SQL, timings) stay in dbt.log.
 _FORWARDED_LEVELS = ("info", "warn", "error")
-
-
-@contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    """profiles.yml reads the home and warehouse from the environment, as the `dbt` CLI would."""
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 class DbtSession:
@@ -97,7 +81,7 @@ class DbtSession:
         cli_args = [*args, *dbt_common_args(self.settings, self.target, self.vars), "--log-level", "none"]
         self._tail = []
         started = time.monotonic()
-        with _environment(_dbt_only_env(self.settings, self.target)), progress.task(f"dbt {args[0]}") as bar:
+        with environment(_dbt_only_env(self.settings, self.target)), progress.task(f"dbt {args[0]}") as bar:
             self._bar = bar
             try:
                 outcome = runner.invoke(cli_args)

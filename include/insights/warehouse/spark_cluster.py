@@ -10,15 +10,15 @@ clusters can share a machine. Each daemon runs in its own process group and is s
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyspark
 from tenacity import retry, retry_if_result, stop_after_delay, wait_fixed
+
+from insights.process_groups import stop_group
 
 
 class SparkClusterError(RuntimeError):
@@ -205,18 +205,8 @@ class SparkCluster:
         """SIGTERM each process group (Thrift first), then SIGKILL what is left."""
         for name in ("thrift", "worker", "master"):
             proc = self.processes.get(name)
-            if proc is None or proc.poll() is not None:
-                continue
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                continue
-            deadline = time.monotonic() + timeout_s
-            while proc.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.2)
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            if proc is not None:
+                stop_group(proc, grace_seconds=timeout_s)
         self.processes.clear()
 
     def __enter__(self) -> SparkCluster:

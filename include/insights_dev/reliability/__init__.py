@@ -4,10 +4,10 @@ The suite itself lives in tests/reliability/; `python -m insights_dev.reliabilit
 the table in RELIABILITY.md from its results.
 """
 
+from insights.env_vars import environment
 from insights_dev.reliability.harness import (
     KEYS,
     ExtractionRun,
-    environment,
     landed_keys,
     mart_rows,
     quarantine_entries,

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
-import os
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -43,21 +42,6 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {  # source -> (stream folder, ke
     "zendesk": ("tickets", ("id", "updated_at")),
     "typeform": ("responses", ("response_id",)),
 }
-
-
-@contextlib.contextmanager
-def environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables for the duration (the extractors read their policy from it)."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def settings_for(home: Path, sim: SimulatorServer | None = None,

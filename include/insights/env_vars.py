@@ -1,0 +1,23 @@
+"""Environment variables set for the duration of a block: what the code it calls reads (dbt's profiles, the
+settings loader, the extractors' policy) comes from the environment, as in a separate process."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Mapping
+
+
+@contextlib.contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set `values` in os.environ; afterwards each key is back to its value before, or unset."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
