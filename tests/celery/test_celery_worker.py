@@ -19,19 +19,18 @@ import redis
 
 from insights.stack import supervisor
 from insights.stack.airflow_api import AirflowApi
-from insights.stack.config import ALL_DAGS, CELERY_WORKER, EXTRACT_DAGS, StackConfig
+from insights.stack.config import ALL_DAGS, CELERY_WORKER, EXTRACT_DAGS
 from insights.stack.snapshot import read_publication
 from insights_dev.simulator import SimulatorServer
-from tests.scheduler.conftest import PG_DSN
 from tests.scheduler.test_nights import (
     AIRFLOW_PROCESSES,
     FAST_LIMITS,
     NIGHTS,
     PASSWORD,
-    free_port,
     morning_after,
     runs,
     settle,
+    stack_config,
     stack_environment,
     tiny_world,
 )
@@ -59,18 +58,7 @@ def test_celery_worker_runs_the_dags_under_the_scheduler(tmp_path: Path, clock, 
     night = NIGHTS[0]
     clock.set(morning_after(night))
     with SimulatorServer(tiny_world(), clock=clock.now, limits=FAST_LIMITS) as sim:
-        config = StackConfig(
-            home=tmp_path / "stack",
-            airflow_port=free_port(),
-            simulator_port=sim.port,
-            reports_port=free_port(),
-            history_days=1,
-            today=NIGHTS[1],
-            user="admin",
-            metadata_dsn=PG_DSN,
-            executor="celery",
-            celery_broker_url=broker,
-        )
+        config = stack_config(tmp_path, sim, executor="celery", celery_broker_url=broker)
         assert CELERY_WORKER in config.processes()
         env = stack_environment(config, sim, clock.path, webhook.url)
         env["AIRFLOW__CELERY__WORKER_CONCURRENCY"] = "3"

@@ -64,6 +64,21 @@ def tiny_world():
     raise AssertionError(f"the tiny world has no survey response on {BAD_NIGHT}")
 
 
+def stack_config(tmp_path: Path, sim: SimulatorServer, **extra: Any) -> StackConfig:
+    """The test stack: fresh ports, one day of history, today = the second night, metadata on Postgres."""
+    return StackConfig(
+        home=tmp_path / "stack",
+        airflow_port=free_port(),
+        simulator_port=sim.port,
+        reports_port=free_port(),
+        history_days=1,
+        today=NIGHTS[1],
+        user="admin",
+        metadata_dsn=PG_DSN,
+        **extra,
+    )
+
+
 def stack_environment(config: StackConfig, sim: SimulatorServer, clock_file: Path, webhook_url: str) -> dict:
     env = config.environment()
     env.update(
@@ -129,16 +144,7 @@ def test_nights_on_the_real_scheduler(tmp_path: Path, clock, webhook) -> None:
     started = time.monotonic()
     clock.set(morning_after(NIGHTS[0]))
     with SimulatorServer(tiny_world(), clock=clock.now, limits=FAST_LIMITS) as sim:
-        config = StackConfig(
-            home=tmp_path / "stack",
-            airflow_port=free_port(),
-            simulator_port=sim.port,
-            reports_port=free_port(),
-            history_days=1,
-            today=NIGHTS[1],
-            user="admin",
-            metadata_dsn=PG_DSN,
-        )
+        config = stack_config(tmp_path, sim)
         env = stack_environment(config, sim, clock.path, webhook.url)
         config.passwords_file.parent.mkdir(parents=True)
         config.passwords_file.write_text(json.dumps({"admin": PASSWORD}))
