@@ -21,3 +21,15 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def env_value(name: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The variable's value, stripped; None when unset or blank (every settings reader goes through this)."""
+    value = (os.environ if env is None else env).get(name, "").strip()
+    return value or None
+
+
+def env_int(name: str, default: int, env: Mapping[str, str] | None = None) -> int:
+    """An integer variable; ``default`` when unset or blank."""
+    value = env_value(name, env)
+    return int(value) if value is not None else default

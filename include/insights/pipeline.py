@@ -6,7 +6,6 @@ and is tested without a scheduler. Nothing here imports Airflow.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import time
@@ -18,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from insights import progress
 from insights.settings import SOURCES, Settings, load_settings
-from insights.workspace import load_workspace
 
 if TYPE_CHECKING:
     from insights.extraction.extract import ExtractResult
@@ -192,7 +190,7 @@ def serving_settings(settings: Settings) -> Settings:
     except psycopg2.Error as exc:
         log.warning("no Postgres at the default serving DSN (%s): publishing the DuckDB snapshot only; "
                     "set INSIGHTS_SERVING_DSN to publish to Postgres", str(exc).strip().splitlines()[0])
-        return dataclasses.replace(settings, serving_dsn=None)
+        return settings.replace(serving_dsn=None)
     return settings
 
 
@@ -255,7 +253,7 @@ def backfill(first_day: date, last_day: date, settings: Settings | None = None,
     """The whole nightly pipeline over a range: extraction day by day (the sources side by
     side, as their DAGs run), then one warehouse build for the range, then the later stages."""
     settings = settings or load_settings()
-    load_workspace(settings.config_dir)  # a bad workspace config fails here, before any request
+    _ = settings.workspace  # a bad workspace config fails here, before any request
     intervals = daily_intervals(first_day, last_day)
     log.info("backfill %s..%s: %d daily intervals per source", first_day, last_day, len(intervals))
     result = BackfillResult(first_day, last_day)

@@ -1,7 +1,8 @@
 """The raw zone at a URL: a local folder or object storage (``s3://bucket/prefix``), through fsspec.
 
 Landing writes each partition in the local raw zone first (atomic renames, docs/contracts.md); with
-``INSIGHTS_RAW_ZONE_URL`` set, ``publish_partition`` then copies it to that URL, and the warehouse load
+``INSIGHTS_RAW_ZONE_URL`` set (``Settings.raw_zone_url``, read once per run), ``publish_partition`` then
+copies it to that URL, and the warehouse load
 on any machine first pulls the complete partitions it does not have (``pull``), so extraction and
 build may run on different Celery workers. Object stores have no
 rename, so a partition is published write-then-manifest: its old manifest is removed first (the
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,15 +56,6 @@ class RawZoneStore:
         self.fs: fsspec.AbstractFileSystem = fs
         self.root: str = root.rstrip("/")
         self.protocol = "file" if isinstance(fs, LocalFileSystem) else _first(fs.protocol)
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> RawZoneStore | None:
-        """The store of ``INSIGHTS_RAW_ZONE_URL`` (endpoint: ``INSIGHTS_S3_ENDPOINT_URL``), None when unset."""
-        env = os.environ if environ is None else environ
-        url = (env.get("INSIGHTS_RAW_ZONE_URL") or "").strip()
-        if not url:
-            return None
-        return cls(url, endpoint_url=(env.get("INSIGHTS_S3_ENDPOINT_URL") or "").strip() or None)
 
     # -- paths ------------------------------------------------------------------------------------
     def path(self, rel: str) -> str:
@@ -206,29 +197,3 @@ class RawZoneStore:
 
 def _first(protocol: str | tuple[str, ...]) -> str:
     return protocol if isinstance(protocol, str) else protocol[0]
-
-
-def publish_if_configured(local_root: Path, local_partition: Path) -> None:
-    """Landing's hook: with INSIGHTS_RAW_ZONE_URL set, publish a partition just completed locally."""
-    store = RawZoneStore.from_env()
-    if store is not None:
-        store.publish_partition(local_partition, local_partition.relative_to(local_root).as_posix())
-
-
-def publish_file_if_configured(local_root: Path, local_file: Path) -> None:
-    store = RawZoneStore.from_env()
-    if store is not None:
-        store.publish_file(local_file, local_file.relative_to(local_root).as_posix())
-
-
-def pull_if_configured(local_root: Path) -> list[str]:
-    """The warehouse load's hook: pull what other machines published (nothing when the URL is unset)."""
-    store = RawZoneStore.from_env()
-    return [] if store is None else store.pull(local_root)
-
-
-def unpublish_if_configured(local_root: Path, local_partition: Path) -> None:
-    """Landing's hook: a partition reopened locally is incomplete at the URL too."""
-    store = RawZoneStore.from_env()
-    if store is not None:
-        store.unpublish(local_partition.relative_to(local_root).as_posix())

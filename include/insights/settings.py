@@ -6,12 +6,19 @@ environment (or injected by Airflow connections into the environment of a task).
 
 from __future__ import annotations
 
-import os
+import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from insights.env_vars import env_value as _env
 from insights.sources import registered_sources, source_names
+
+if TYPE_CHECKING:
+    from insights.raw_zone import RawZoneStore
+    from insights.workspace import Workspace
 
 PACKAGE_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -38,12 +45,39 @@ class SourceEndpoint:
 
 @dataclass(frozen=True)
 class Settings:
+    """One run's configuration: read once at the run's entry point (``load_settings``: the CLI command, each
+    Airflow task callable) and passed down to every step. The workspace config files are parsed once too,
+    on first use of ``workspace``."""
+
     home: Path
     warehouse: Path
     config_dir: Path
     replay_dir: Path | None
     endpoints: Mapping[str, SourceEndpoint]  # one per registered source (insights.sources)
     serving_dsn: str | None = None
+    # Object storage the raw zone is published to and pulled from (insights.raw_zone); None: local only.
+    raw_zone_url: str | None = None
+    s3_endpoint_url: str | None = None
+
+    @functools.cached_property
+    def workspace(self) -> Workspace:
+        """The workspace config of ``config_dir`` (tracking plan, product areas, settings.yml), read once."""
+        from insights.workspace import load_workspace
+
+        return load_workspace(self.config_dir)
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with ``changes``; the workspace already read is kept unless ``config_dir`` changes."""
+        copy = dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+        if "workspace" in self.__dict__ and copy.config_dir == self.config_dir:
+            copy.__dict__["workspace"] = self.__dict__["workspace"]
+        return copy
+
+    def raw_zone_store(self) -> RawZoneStore | None:
+        """The raw zone on object storage, None when ``raw_zone_url`` is unset."""
+        from insights.raw_zone import RawZoneStore
+
+        return RawZoneStore(self.raw_zone_url, endpoint_url=self.s3_endpoint_url) if self.raw_zone_url else None
 
     @property
     def raw_dir(self) -> Path:
@@ -76,11 +110,6 @@ class Settings:
         return any(endpoint.simulated for endpoint in self.endpoints.values())
 
 
-def _env(name: str) -> str | None:
-    value = os.environ.get(name, "").strip()
-    return value or None
-
-
 def load_settings() -> Settings:
     """Read the settings from the environment (called at run time, never at DAG-parse time)."""
     home = Path(_env("INSIGHTS_HOME") or ".insights").resolve()
@@ -105,4 +134,6 @@ def load_settings() -> Settings:
         # "none" turns the Postgres publication off (a machine without a Postgres server).
         serving_dsn=None if _env("INSIGHTS_SERVING_DSN") == "none"
         else _env("INSIGHTS_SERVING_DSN") or DEFAULT_SERVING_DSN,
+        raw_zone_url=_env("INSIGHTS_RAW_ZONE_URL"),
+        s3_endpoint_url=_env("INSIGHTS_S3_ENDPOINT_URL"),
     )

@@ -7,7 +7,6 @@ error names the file, the entry and the field, so a bad config fails before any 
 from __future__ import annotations
 
 import csv
-import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,20 +233,9 @@ def load_barometer_invitees(path: Path) -> tuple[BarometerInvitee, ...]:
 
 
 def load_workspace(config_dir: Path) -> Workspace:
-    """The workspace of ``config_dir``, read and validated once per run: a run's steps (extract, load, dbt
-    vars, gate, reports) share one parse until a config file changes (its mtime or size)."""
+    """Read and validate the workspace config of ``config_dir``. A run reads it once, through its
+    ``Settings.workspace`` (insights.settings), and passes that down to its steps."""
     config_dir = Path(config_dir).resolve()
-    return _load_workspace(config_dir, _fingerprint(config_dir))
-
-
-def _fingerprint(config_dir: Path) -> tuple[tuple[str, int, int], ...]:
-    if not config_dir.is_dir():
-        return ()
-    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(config_dir.iterdir()) if p.is_file())
-
-
-@functools.lru_cache(maxsize=8)
-def _load_workspace(config_dir: Path, fingerprint: tuple[tuple[str, int, int], ...]) -> Workspace:
     plan = load_tracking_plan(config_dir / "tracking_plan.yml")
     areas = _read_csv(config_dir / "product_areas.csv", ("area", "team", "pm"))
     keywords = _read_csv(config_dir / "product_area_keywords.csv", ("area", "keyword"))

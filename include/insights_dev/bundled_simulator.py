@@ -72,14 +72,13 @@ def bundled_world(settings: Settings, config: WorldConfig | None = None) -> Worl
     """The world the bundled simulator serves: the replay folder, else the generated world
     (`config`, by default the one the environment describes)."""
     import insights_dev.simulator as simulator_package
-    from insights.workspace import load_workspace
     from insights_dev.simulator import generate_world, load_replay
 
     if settings.replay_dir is not None:
         log.info("simulator: replaying %s", settings.replay_dir)
         return load_replay(settings.replay_dir)
     config = config or world_config_from_env()
-    workspace = load_workspace(settings.config_dir)
+    workspace = settings.workspace
     # The world is a pure function of its config and the workspace: cache it, so each Airflow task
     # that starts a simulator does not pay the generation again.
     digest = hashlib.sha256(repr((config, workspace)).encode())
@@ -117,4 +116,4 @@ def source_endpoints(settings: Settings, world: World | None = None) -> Iterator
         log.info("simulator: serving %s for %s on %s", ", ".join(simulated),
                  f"{world.first_day}..{world.last_day}", server.base_url(simulated[0]).rsplit("/", 1)[0])
         endpoints = {s: SourceEndpoint(s, server.base_url(s), server.credentials(s)) for s in simulated}
-        yield dataclasses.replace(settings, endpoints={**settings.endpoints, **endpoints})
+        yield settings.replace(endpoints={**settings.endpoints, **endpoints})

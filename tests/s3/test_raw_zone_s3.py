@@ -19,6 +19,7 @@ from moto.server import ThreadedMotoServer
 
 from insights.extraction.landing import LandingStats, RawZone, RecordFileWriter
 from insights.raw_zone import MANIFEST_NAME, RawZoneError, RawZoneStore
+from insights.settings import load_settings
 
 pytestmark = pytest.mark.s3
 
@@ -53,16 +54,16 @@ def store(endpoint: str, monkeypatch: pytest.MonkeyPatch, request: pytest.Fixtur
     url = f"s3://{BUCKET}/{request.node.name}"
     monkeypatch.setenv("INSIGHTS_RAW_ZONE_URL", url)
     monkeypatch.setenv("INSIGHTS_S3_ENDPOINT_URL", endpoint)
-    zone = RawZoneStore.from_env()
-    assert zone is not None
+    zone = load_settings().raw_zone_store()  # the run's settings carry the URL and the endpoint
+    assert zone is not None and zone.url == url
     if not zone.fs.exists(BUCKET):
         zone.fs.mkdir(BUCKET)
     return zone
 
 
-def land(root: Path, records_by_file: dict[str, list[dict]]) -> Path:
-    """Land one partition with the real landing writer (which publishes it when the URL is set)."""
-    zone = RawZone(root)
+def land(root: Path, records_by_file: dict[str, list[dict]], remote: RawZoneStore | None) -> Path:
+    """Land one partition with the real landing writer (which publishes it to ``remote`` when given)."""
+    zone = RawZone(root, remote)
     partition = zone.path(*PARTITION.split("/"))
     zone.open_partition(partition)
     stats = LandingStats()
@@ -82,7 +83,7 @@ def records(n: int, start: int = 0) -> list[dict]:
 
 def test_landing_round_trips_through_s3(store: RawZoneStore, tmp_path: Path) -> None:
     landed = {"part-0000.jsonl.gz": records(3), "part-0001.jsonl.gz": records(2, start=3)}
-    land(tmp_path / "raw", landed)
+    land(tmp_path / "raw", landed, store)
     assert list(store.complete_partitions()) == [PARTITION]
     files = store.manifested_files(PARTITION)
     assert [f.name for f in files] == sorted(landed)
@@ -101,12 +102,12 @@ def test_partial_write_without_manifest_is_invisible(store: RawZoneStore, tmp_pa
 
 
 def test_reopening_a_partition_hides_it_until_republished(store: RawZoneStore, tmp_path: Path) -> None:
-    partition = land(tmp_path / "raw", {"part-0000.jsonl.gz": records(3), "part-0001.jsonl.gz": records(1, 3)})
-    RawZone(tmp_path / "raw").open_partition(partition)  # a re-run of the interval starts
+    partition = land(tmp_path / "raw", {"part-0000.jsonl.gz": records(3), "part-0001.jsonl.gz": records(1, 3)}, store)
+    RawZone(tmp_path / "raw", store).open_partition(partition)  # a re-run of the interval starts
     assert list(store.complete_partitions()) == []
     # The re-run lands one file only: the stale second file is removed, the new manifest comes last.
     (partition / "part-0001.jsonl.gz").unlink()
-    land(tmp_path / "raw", {"part-0000.jsonl.gz": records(4, start=10)})
+    land(tmp_path / "raw", {"part-0000.jsonl.gz": records(4, start=10)}, store)
     assert [f.name for f in store.manifested_files(PARTITION)] == ["part-0000.jsonl.gz"]
     assert not store.fs.exists(store.path(f"{PARTITION}/part-0001.jsonl.gz"))
     with duckdb.connect() as con:
@@ -114,7 +115,7 @@ def test_reopening_a_partition_hides_it_until_republished(store: RawZoneStore, t
 
 
 def test_failed_publish_leaves_the_partition_incomplete(store: RawZoneStore, tmp_path: Path) -> None:
-    partition = land(tmp_path / "raw", {"part-0000.jsonl.gz": records(2)})
+    partition = land(tmp_path / "raw", {"part-0000.jsonl.gz": records(2)}, store)
     manifest = json.loads((partition / MANIFEST_NAME).read_text())
     manifest["files"].append({"name": "part-0001.jsonl.gz", "rows": 1, "sha256": "0" * 64, "bytes": 10})
     (partition / MANIFEST_NAME).write_text(json.dumps(manifest))
@@ -124,7 +125,7 @@ def test_failed_publish_leaves_the_partition_incomplete(store: RawZoneStore, tmp
 
 
 def test_a_manifest_that_does_not_describe_its_files_fails(store: RawZoneStore, tmp_path: Path) -> None:
-    land(tmp_path / "raw", {"part-0000.jsonl.gz": records(2)})
+    land(tmp_path / "raw", {"part-0000.jsonl.gz": records(2)}, store)
     path = store.path(f"{PARTITION}/part-0000.jsonl.gz")
     store.fs.pipe_file(path, store.fs.cat_file(path) + b"\0")  # changed behind the manifest's back
     with pytest.raises(RawZoneError, match="bytes, the manifest lists"):
@@ -137,7 +138,7 @@ def test_a_manifest_that_does_not_describe_its_files_fails(store: RawZoneStore, 
 def test_local_folder_url_works_alike(tmp_path: Path) -> None:
     local = RawZoneStore(str(tmp_path / "published"))
     source = tmp_path / "raw"
-    partition = land(source, {"part-0000.jsonl.gz": records(2)})
+    partition = land(source, {"part-0000.jsonl.gz": records(2)}, None)
     local.publish_partition(partition, PARTITION)
     with duckdb.connect() as con:
         assert len(local.read_records(con, PARTITION)) == 2
@@ -151,8 +152,8 @@ def test_another_machine_pulls_what_was_published(store: RawZoneStore, tmp_path:
     from insights.warehouse.raw_tables import STREAMS
 
     extractor, builder = tmp_path / "extractor" / "raw", tmp_path / "builder" / "raw"
-    land(extractor, {"part-0000.jsonl.gz": records(3)})
-    publish_watermark(extractor, "amplitude", INTERVAL[1])
+    land(extractor, {"part-0000.jsonl.gz": records(3)}, store)
+    publish_watermark(extractor, "amplitude", INTERVAL[1], store)
     store.fs.pipe_file(store.path("amplitude/events/dt=2026-08-04/part-0000.jsonl.gz"), b"partial")  # no manifest
 
     assert store.pull(builder) == [PARTITION]
@@ -170,7 +171,7 @@ def test_another_machine_pulls_what_was_published(store: RawZoneStore, tmp_path:
 
     # A re-run on the extractor replaces the partition; the next pull replaces the builder's copy.
     (extractor / PARTITION / "part-0000.jsonl.gz").unlink()
-    land(extractor, {"part-0001.jsonl.gz": records(2, start=20)})
+    land(extractor, {"part-0001.jsonl.gz": records(2, start=20)}, store)
     assert store.pull(builder) == [PARTITION]
     assert sorted(p.name for p in (builder / PARTITION).iterdir()) == ["_manifest.json", "part-0001.jsonl.gz"]
 
@@ -178,7 +179,7 @@ def test_another_machine_pulls_what_was_published(store: RawZoneStore, tmp_path:
 def test_a_pulled_file_that_differs_from_its_manifest_leaves_the_partition_incomplete(
     store: RawZoneStore, tmp_path: Path
 ) -> None:
-    land(tmp_path / "extractor", {"part-0000.jsonl.gz": records(3)})
+    land(tmp_path / "extractor", {"part-0000.jsonl.gz": records(3)}, store)
     path = store.path(f"{PARTITION}/part-0000.jsonl.gz")
     data = store.fs.cat_file(path)
     store.fs.pipe_file(path, data[:-1] + bytes([data[-1] ^ 1]))  # same size, other bytes

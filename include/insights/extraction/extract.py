@@ -184,7 +184,7 @@ def _run(
                 end=end,
                 base_url=base_url,
                 session=session,
-                zone=RawZone(settings.raw_dir),
+                zone=RawZone(settings.raw_dir, settings.raw_zone_store()),
                 state=SourceState(settings.state_dir, source),
                 log=log,
                 tmp_dir=settings.home / "tmp" / source,
@@ -230,7 +230,7 @@ def commit_run(ctx: RunContext, threshold: float) -> None:
         records_quarantined=ctx.stats.records_quarantined,
         **({"not_available": ctx.not_available} if ctx.not_available else {}),
     )
-    publish_watermark(ctx.zone.root, ctx.source, ctx.state.complete_through)
+    publish_watermark(ctx.zone.root, ctx.source, ctx.state.complete_through, ctx.zone.remote)
 
 
 def _parse_instant(text: str) -> datetime:

@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from insights.raw_zone import publish_if_configured, unpublish_if_configured
+from insights.raw_zone import RawZoneStore
 
 MANIFEST_NAME = "_manifest.json"
 QUARANTINE_DIR = "_quarantine"
@@ -369,8 +369,9 @@ def dt_dir(day: date) -> str:
 class RawZone:
     """``$INSIGHTS_HOME/raw``: partition directories, their manifests and the quarantine mirror."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, remote: RawZoneStore | None = None) -> None:
         self.root = Path(root)
+        self.remote = remote  # the raw zone on object storage (Settings.raw_zone_url), None: local only
 
     def path(self, *parts: str) -> Path:
         return self.root.joinpath(*parts)
@@ -390,9 +391,10 @@ class RawZone:
 
     def open_partition(self, partition: Path) -> None:
         """Mark a partition incomplete before changing any of its files: drop its manifest first
-        (here and, with INSIGHTS_RAW_ZONE_URL set, at that URL: insights.raw_zone)."""
+        (here and, with a remote raw zone, at its URL: insights.raw_zone)."""
         remove_file(self.manifest_path(partition))
-        unpublish_if_configured(self.root, partition)
+        if self.remote is not None:
+            self.remote.unpublish(self.relative(partition))
         remove_stale_temp_files(partition)
 
     def clear_partition(self, partition: Path) -> None:
@@ -458,7 +460,8 @@ class RawZone:
             **(extra or {}),
         }
         write_json_atomic(self.manifest_path(partition), manifest)
-        publish_if_configured(self.root, partition)  # object storage: data files first, manifest last
+        if self.remote is not None:  # object storage: data files first, manifest last
+            self.remote.publish_partition(partition, self.relative(partition))
         return manifest
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from insights.extraction.landing import utc_iso, write_json_atomic
 from insights.locks import file_lock
-from insights.raw_zone import publish_file_if_configured
+from insights.raw_zone import RawZoneStore
 
 STATE_VERSION = 1
 WATERMARK_NAME = "_watermark.json"
@@ -146,7 +146,9 @@ class SourceState:
         return [(parse_utc(a), parse_utc(b)) for a, b in self.data.get("coverage") or []]
 
 
-def publish_watermark(raw_dir: Path, source: str, complete_through: datetime | None) -> Path:
+def publish_watermark(
+    raw_dir: Path, source: str, complete_through: datetime | None, remote: RawZoneStore | None = None
+) -> Path:
     """Write ``raw/<source>/_watermark.json`` atomically (after the run's manifests)."""
     path = Path(raw_dir) / source / WATERMARK_NAME
     write_json_atomic(
@@ -157,7 +159,8 @@ def publish_watermark(raw_dir: Path, source: str, complete_through: datetime | N
             "updated_at": utc_iso(datetime.now(UTC)),
         },
     )
-    publish_file_if_configured(Path(raw_dir), path)  # object storage: after the partitions it covers
+    if remote is not None:  # object storage: after the partitions it covers
+        remote.publish_file(path, path.relative_to(Path(raw_dir)).as_posix())
     return path
 
 

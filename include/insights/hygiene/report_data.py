@@ -10,7 +10,6 @@ from typing import Any
 
 from insights.settings import Settings
 from insights.warehouse import connect, schema_name
-from insights.workspace import load_workspace
 
 NO_OWNER = "(no owner)"
 UNPLANNED_OWNER = "(unplanned: no owner)"
@@ -196,7 +195,7 @@ def read_report_data(settings: Settings, reference_day: date, target: str = "duc
     Metric findings are the current state (metric_findings is rebuilt by every audit build), the
     rest is the reference day's. Raises AuditNotFoundError when that day was never audited.
     """
-    window_days = int(load_workspace(settings.config_dir).settings["hygiene_window_days"])
+    window_days = int(settings.workspace.settings["hygiene_window_days"])
     with _reader(settings, target) as reader:
         if not reader.table_exists(reader.audit, "event_usage_ledger"):
             raise AuditNotFoundError(f"{settings.warehouse}: no audit tables yet; run the audit first")

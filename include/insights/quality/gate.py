@@ -31,7 +31,6 @@ from insights.quality.suites import REQUIREMENTS, ExpectationSpec, SuiteSpec, lo
 from insights.settings import Settings
 from insights.warehouse.build_id import current_build_id
 from insights.warehouse.lock import WarehouseBusyError, lock_path
-from insights.workspace import load_workspace
 
 _log = logging.getLogger("insights.quality")
 # What an explicit backfill without bounds recomputed: every day.
@@ -115,7 +114,7 @@ def _run_params(con: Any, config: GateConfig, settings: Settings, backfill: bool
     recheck = (config.backfill_range or _ALL_DAYS) if backfill else (None, None)
     return {
         "reference_day": reference,
-        "lookback_days": int(load_workspace(settings.config_dir).settings["late_event_lookback_days"]),
+        "lookback_days": int(settings.workspace.settings["late_event_lookback_days"]),
         "recheck_start": recheck[0],
         "recheck_end": recheck[1],
         "is_backfill": backfill,

@@ -28,7 +28,6 @@ from insights.warehouse.build_id import dbt_command_writes, record_new_build
 from insights.warehouse.load import LoadResult, load_raw
 from insights.warehouse.lock import warehouse_lock
 from insights.warehouse.targets import check_target
-from insights.workspace import load_workspace
 
 __all__ = [
     "BuildResult",
@@ -111,7 +110,7 @@ def dbt_paths(settings: Settings, target: str) -> tuple[Path, Path]:
 
 def dbt_vars(settings: Settings, start: date | None = None, end: date | None = None) -> dict[str, Any]:
     """Workspace settings (settings.yml) plus the backfill bounds, as dbt vars."""
-    variables: dict[str, Any] = dict(load_workspace(settings.config_dir).dbt_vars())
+    variables: dict[str, Any] = dict(settings.workspace.dbt_vars())
     if start is not None or end is not None:
         if start is not None and end is not None and start > end:
             raise ValueError(f"backfill start {start} is after its end {end}")

@@ -25,14 +25,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from insights.locks import raw_zone_reading
-from insights.raw_zone import pull_if_configured
 from insights.settings import Settings
 from insights.warehouse.manifests import Partition, RawFile, complete_partitions, incomplete_partitions
 from insights.warehouse.raw_tables import STREAMS, RawStream
 from insights.warehouse.raw_writers import RawLoadError, RawWriter, make_writer
 from insights.warehouse.targets import check_target, connect, schema_name
 from insights.warehouse.watermarks import Watermark, read_watermarks
-from insights.workspace import Workspace, load_workspace
+from insights.workspace import Workspace
 
 __all__ = ["LoadResult", "RawLoadError", "StreamLoad", "load_raw", "workspace_rows"]
 
@@ -206,12 +205,13 @@ def load_raw(settings: Settings, target: str = "duckdb", log: logging.Logger | N
     log = log or _log
     check_target(target)
     started = time.monotonic()
-    workspace = load_workspace(settings.config_dir)  # validate the config before touching the database
+    workspace = settings.workspace  # validate the config before touching the database
     schema = schema_name("raw", target)
     # Exclusive against extractions: the manifests and files read below stay as they are until commit.
     with raw_zone_reading(settings.home, log), connect(settings, target) as con:
-        # INSIGHTS_RAW_ZONE_URL: partitions landed on other machines are pulled first (insights.raw_zone).
-        pull_if_configured(settings.raw_dir)
+        # Settings.raw_zone_url: partitions landed on other machines are pulled first (insights.raw_zone).
+        if (remote := settings.raw_zone_store()) is not None:
+            remote.pull(settings.raw_dir)
         # Read under the lock with the manifests: the watermark describes exactly the partitions loaded.
         watermarks = read_watermarks(settings.raw_dir)
         writer = make_writer(con, schema, target)
