@@ -48,7 +48,7 @@
         {%- do return('') -%}
     {%- endif -%}
     {%- set column = window['column'] -%}
-    {%- set days = window.get('days', var('late_event_lookback_days', 3)) | int -%}
+    {%- set days = window.get('days', var('late_event_lookback_days')) | int -%}
     {%- do return(
         column ~ " >= (select max(newest." ~ column ~ ") from " ~ relation ~ " as newest) - interval '"
         ~ days ~ " days'"

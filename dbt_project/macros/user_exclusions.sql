@@ -4,7 +4,7 @@
   (`acme-insights.co`, `notacme-insights.com`, `acme-insights.com.evil.io`) never matches.
 -#}
 {% macro is_internal_email_domain(domain_expr) -%}
-    {%- set domains = var('internal_email_domains', []) -%}
+    {%- set domains = var('internal_email_domains') -%}
     {%- if domains is string -%}
         {%- set domains = [domains] -%}
     {%- endif -%}

@@ -3,7 +3,7 @@
 -- the pipeline passes one (the weekly audit DAG: its logical date; a backfill: the range's last
 -- day), else the last loaded event day. W is the var hygiene_window_days (default 30).
 {%- set reference = var('audit_reference_date', none) %}
-{%- set window_days = var('hygiene_window_days', 30) | int %}
+{%- set window_days = var('hygiene_window_days') | int %}
 {%- if window_days < 1 %}
     {{ exceptions.raise_compiler_error("var hygiene_window_days must be >= 1, got " ~ window_days) }}
 {%- endif %}
