@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from insights.kpis import ArtifactError, Mart, public_marts, read_artifact
+from insights.kpis import ArtifactError, Mart, SemanticLayer, public_marts, read_artifact
 from insights.kpis import meta_of as _meta
 from insights.reports.rendering import render, write_report
 from insights.serving.config import ServingConfig
@@ -81,72 +81,6 @@ def example_sql(mart: Mart, column: str | None, serving_schema: str) -> str:
     return f"select {select}\nfrom {serving_schema}.{_sql_name(mart.name)}{order}\nlimit {EXAMPLE_ROWS}"
 
 
-class _SemanticLayer:
-    """Lookups over semantic_manifest.json: measures, their semantic models and time granularity."""
-
-    def __init__(self, doc: dict[str, Any], path: Path) -> None:
-        self.path = path
-        self.models = {m["name"]: m for m in doc.get("semantic_models") or []}
-        self.metrics = {m["name"]: m for m in doc.get("metrics") or []}
-        self.measure_model: dict[str, dict[str, Any]] = {}
-        for model in self.models.values():
-            for measure in model.get("measures") or []:
-                self.measure_model[measure["name"]] = model
-
-    def measure(self, name: str) -> dict[str, Any] | None:
-        model = self.measure_model.get(name)
-        return next((m for m in model.get("measures") or [] if m["name"] == name), None) if model else None
-
-    def input_measures(self, metric: dict[str, Any]) -> list[str]:
-        params = metric.get("type_params") or {}
-        names = [m["name"] for m in params.get("input_measures") or [] if m.get("name")]
-        if not names and (params.get("measure") or {}).get("name"):
-            names = [params["measure"]["name"]]
-        return names
-
-    def granularity(self, metric: dict[str, Any]) -> str | None:
-        if metric.get("time_granularity"):
-            return str(metric["time_granularity"])
-        for measure_name in self.input_measures(metric):
-            model = self.measure_model.get(measure_name)
-            if model is None:
-                continue
-            defaults = model.get("defaults") or {}
-            dimension_name = (self.measure(measure_name) or {}).get("agg_time_dimension") or defaults.get(
-                "agg_time_dimension"
-            )
-            for dimension in model.get("dimensions") or []:
-                if dimension["name"] == dimension_name and dimension.get("type") == "time":
-                    return (dimension.get("type_params") or {}).get("time_granularity")
-        return None
-
-    def formula(self, metric: dict[str, Any]) -> str:
-        params = metric.get("type_params") or {}
-        kind = metric.get("type")
-        if kind == "ratio":
-            numerator = (params.get("numerator") or {}).get("name")
-            return f"{numerator} / {(params.get('denominator') or {}).get('name')}"
-        if kind == "derived":
-            inputs = ", ".join(m.get("name", "?") for m in params.get("metrics") or [])
-            return f"{params.get('expr')} (from {inputs})"
-        parts = []
-        for measure_name in self.input_measures(metric):
-            measure = self.measure(measure_name) or {}
-            model = self.measure_model.get(measure_name, {}).get("name", "?")
-            parts.append(f"{measure.get('agg', '?')}({measure.get('expr') or measure_name}) over {model}")
-        text = " and ".join(parts) or "?"
-        if kind == "cumulative":
-            cumulative = params.get("cumulative_type_params") or {}
-            window = cumulative.get("window") or params.get("window")
-            if isinstance(window, dict):
-                window = f"{window.get('count')} {window.get('granularity')}"
-            text += f", cumulative over {window or 'all time'}"
-        if metric.get("filter"):
-            filters = [f.get("where_sql_template", "") for f in metric["filter"].get("where_filters") or []]
-            text += f", where {' and '.join(filters)}"
-        return text
-
-
 @dataclass(frozen=True)
 class _Location:
     mart: Mart | None = None
@@ -158,7 +92,7 @@ class _Location:
 class _Locator:
     """Finds each metric's source mart, in the order the module docstring gives."""
 
-    def __init__(self, layer: _SemanticLayer, marts: list[Mart]) -> None:
+    def __init__(self, layer: SemanticLayer, marts: list[Mart]) -> None:
         self.layer = layer
         self.marts = marts
         self.by_relation = {m.relation: m for m in marts} | {m.name: m for m in marts}
@@ -241,7 +175,7 @@ class _Locator:
 def load_catalog(manifest_dir: Path, serving_schema: str) -> Catalog:
     semantic_path = manifest_dir / "semantic_manifest.json"
     manifest_path = manifest_dir / "manifest.json"
-    layer = _SemanticLayer(read_artifact(semantic_path), semantic_path)
+    layer = SemanticLayer(read_artifact(semantic_path))
     manifest = read_artifact(manifest_path)
     marts = public_marts(manifest)
     manifest_metrics = {m.get("name"): m for m in (manifest.get("metrics") or {}).values()}

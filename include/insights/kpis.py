@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,28 @@ def read_artifact(path: Path) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise ArtifactError(f"{path}: expected a JSON object at the top level")
     return doc
+
+
+def _dbt_model_of(manifest: Mapping[str, Any], semantic_model: Mapping[str, Any]) -> str:
+    """Name of the dbt model a semantic model reads (its manifest dependency, else its relation)."""
+    node = next((n for n in manifest["semantic_models"].values() if n.get("name") == semantic_model["name"]), {})
+    parents = [p for p in (node.get("depends_on") or {}).get("nodes", []) if p in manifest["nodes"]]
+    if parents:
+        return str(manifest["nodes"][parents[0]]["name"])
+    return str((semantic_model.get("node_relation") or {}).get("alias"))
+
+
+def read_artifacts(target_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(manifest, semantic manifest) of the dbt run whose target path is `target_dir`, their keys checked."""
+    manifest = read_artifact(Path(target_dir) / MANIFEST)
+    semantic = read_artifact(Path(target_dir) / SEMANTIC_MANIFEST)
+    for key in ("nodes", "parent_map", "semantic_models", "metrics"):
+        if not isinstance(manifest.get(key), dict):
+            raise ArtifactError(f"{Path(target_dir) / MANIFEST}: key {key!r}: missing or not an object")
+    for key in ("semantic_models", "metrics"):
+        if not isinstance(semantic.get(key), list):
+            raise ArtifactError(f"{Path(target_dir) / SEMANTIC_MANIFEST}: key {key!r}: missing or not a list")
+    return manifest, semantic
 
 
 def is_governed(node: dict[str, Any]) -> bool:
@@ -261,3 +284,73 @@ def kpi_gaps(manifest: dict[str, Any], metrics_doc: Path) -> list[str]:
     for doc_name in sorted(documented - set(marts)):
         gaps.append(f"{doc_name}: in {metrics_doc.name} but not a public mart")
     return gaps
+
+
+class SemanticLayer:
+    """semantic_manifest.json indexed: metrics, semantic models, each measure's semantic model and, given
+    the manifest, the dbt model each semantic model reads. The KPI catalog (formula, granularity) and the
+    hygiene audit (normalized definitions) both look metrics up here."""
+
+    def __init__(self, semantic: Mapping[str, Any], manifest: Mapping[str, Any] | None = None) -> None:
+        self.models = {m["name"]: m for m in semantic.get("semantic_models") or []}
+        self.metrics = {m["name"]: m for m in semantic.get("metrics") or []}
+        self.measure_model: dict[str, dict[str, Any]] = {}
+        for model in self.models.values():
+            for measure in model.get("measures") or []:
+                self.measure_model[measure["name"]] = model
+        self.dbt_models = {} if manifest is None else {
+            name: _dbt_model_of(manifest, model) for name, model in self.models.items()
+        }
+
+    def measure(self, name: str) -> dict[str, Any] | None:
+        model = self.measure_model.get(name)
+        return next((m for m in model.get("measures") or [] if m["name"] == name), None) if model else None
+
+    def input_measures(self, metric: dict[str, Any]) -> list[str]:
+        params = metric.get("type_params") or {}
+        names = [m["name"] for m in params.get("input_measures") or [] if m.get("name")]
+        if not names and (params.get("measure") or {}).get("name"):
+            names = [params["measure"]["name"]]
+        return names
+
+    def granularity(self, metric: dict[str, Any]) -> str | None:
+        if metric.get("time_granularity"):
+            return str(metric["time_granularity"])
+        for measure_name in self.input_measures(metric):
+            model = self.measure_model.get(measure_name)
+            if model is None:
+                continue
+            defaults = model.get("defaults") or {}
+            dimension_name = (self.measure(measure_name) or {}).get("agg_time_dimension") or defaults.get(
+                "agg_time_dimension"
+            )
+            for dimension in model.get("dimensions") or []:
+                if dimension["name"] == dimension_name and dimension.get("type") == "time":
+                    return (dimension.get("type_params") or {}).get("time_granularity")
+        return None
+
+    def formula(self, metric: dict[str, Any]) -> str:
+        params = metric.get("type_params") or {}
+        kind = metric.get("type")
+        if kind == "ratio":
+            numerator = (params.get("numerator") or {}).get("name")
+            return f"{numerator} / {(params.get('denominator') or {}).get('name')}"
+        if kind == "derived":
+            inputs = ", ".join(m.get("name", "?") for m in params.get("metrics") or [])
+            return f"{params.get('expr')} (from {inputs})"
+        parts = []
+        for measure_name in self.input_measures(metric):
+            measure = self.measure(measure_name) or {}
+            model = self.measure_model.get(measure_name, {}).get("name", "?")
+            parts.append(f"{measure.get('agg', '?')}({measure.get('expr') or measure_name}) over {model}")
+        text = " and ".join(parts) or "?"
+        if kind == "cumulative":
+            cumulative = params.get("cumulative_type_params") or {}
+            window = cumulative.get("window") or params.get("window")
+            if isinstance(window, dict):
+                window = f"{window.get('count')} {window.get('granularity')}"
+            text += f", cumulative over {window or 'all time'}"
+        if metric.get("filter"):
+            filters = [f.get("where_sql_template", "") for f in metric["filter"].get("where_filters") or []]
+            text += f", where {' and '.join(filters)}"
+        return text

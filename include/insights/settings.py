@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from insights.derived import path_under
 from insights.env_vars import env_value as _env
 from insights.sources import registered_sources, source_names
 
@@ -79,26 +80,14 @@ class Settings:
 
         return RawZoneStore(self.raw_zone_url, endpoint_url=self.s3_endpoint_url) if self.raw_zone_url else None
 
-    @property
-    def raw_dir(self) -> Path:
-        return self.home / "raw"
-
-    @property
-    def state_dir(self) -> Path:
-        return self.home / "state"
-
-    @property
-    def reports_dir(self) -> Path:
-        return self.home / "reports"
-
-    @property
-    def logs_dir(self) -> Path:
-        return self.home / "logs"
-
-    @property
-    def published_snapshot(self) -> Path:
-        """The read-only DuckDB copy of the governed marts that BI readers open (swapped atomically)."""
-        return self.home / "published" / "insights.duckdb"
+    raw_dir = path_under("home", "raw")
+    state_dir = path_under("home", "state")
+    reports_dir = path_under("home", "reports")
+    logs_dir = path_under("home", "logs")
+    published_snapshot = path_under(
+        "home", "published", "insights.duckdb",
+        doc="The read-only DuckDB copy of the governed marts that BI readers open (swapped atomically).",
+    )
 
     def endpoint(self, source: str) -> SourceEndpoint:
         if source not in self.endpoints:

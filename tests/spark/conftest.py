@@ -9,9 +9,9 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -28,14 +28,12 @@ SMALL_WORLD = {"INSIGHTS_SIM_USERS": "30", "INSIGHTS_SIM_DAYS": "6", "INSIGHTS_S
 DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 
 
-@dataclass(frozen=True)
-class SparkWorld:
+class SparkWorld(NamedTuple):
     home: Path
     cluster: SparkCluster
 
 
-@dataclass(frozen=True)
-class PostgresWorld:
+class PostgresWorld(NamedTuple):
     home: Path
     schema_prefix: str  # the marts live in <prefix>_marts, <prefix>_audit
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from insights.derived import formatted, path_under
+
 
 @dataclass(frozen=True)
 class StreamSpec:
@@ -38,26 +40,20 @@ class SourceSpec:
     def url_env(self) -> str:
         return f"INSIGHTS_{self.name.upper()}_URL"
 
-    @property
-    def client_module(self) -> str:
-        """The module whose ``extract(ctx)`` extracts one interval (imported lazily, at run time)."""
-        return f"insights.sources.{self.name}.client"
+    # The module whose ``extract(ctx)`` extracts one interval (imported lazily, at run time).
+    client_module = formatted("insights.sources.{self.name}.client")
 
-    @property
-    def staging_dir(self) -> Path:
-        """The source's dbt staging models, their tests and its dbt sources YAML (a dbt model path:
-        dbt_project.yml lists ../include/insights/sources)."""
-        return self.package_dir / "staging"
+    # The source's dbt staging models, their tests and its dbt sources YAML (a dbt model path:
+    # dbt_project.yml lists ../include/insights/sources).
+    staging_dir = path_under("package_dir", "staging")
 
     @property
     def sources_yml(self) -> Path:
         """The dbt sources YAML: where each stream's fields are declared (insights.extraction.schema)."""
         return self.staging_dir / f"_{self.name}__sources.yml"
 
-    @property
-    def expectations_dir(self) -> Path:
-        """The source's raw GX suites (the quality gate reads this folder besides expectations/)."""
-        return self.package_dir / "expectations"
+    # The source's raw GX suites (the quality gate reads this folder besides expectations/).
+    expectations_dir = path_under("package_dir", "expectations")
 
     @property
     def raw_suites(self) -> tuple[Path, ...]:

@@ -21,10 +21,10 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from insights.kpis import MANIFEST, SEMANTIC_MANIFEST, ArtifactError, read_artifact
+from insights.kpis import SEMANTIC_MANIFEST, ArtifactError, SemanticLayer
+from insights.kpis import read_artifacts as read_artifacts  # the hygiene audit reads them through here
 from insights.sources import source_names
 
 
@@ -70,23 +70,6 @@ class ProjectSnapshot:
 
     def model(self, name: str) -> ProjectModel:
         return next(m for m in self.models if m.name == name)
-
-
-# ---------------------------------------------------------------------------------------------
-# reading the artifacts
-
-
-def read_artifacts(target_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(manifest, semantic manifest) of the dbt run whose target path is `target_dir`."""
-    manifest = read_artifact(Path(target_dir) / MANIFEST)
-    semantic = read_artifact(Path(target_dir) / SEMANTIC_MANIFEST)
-    for key in ("nodes", "parent_map", "semantic_models", "metrics"):
-        if not isinstance(manifest.get(key), dict):
-            raise ArtifactError(f"{Path(target_dir) / MANIFEST}: key {key!r}: missing or not an object")
-    for key in ("semantic_models", "metrics"):
-        if not isinstance(semantic.get(key), list):
-            raise ArtifactError(f"{Path(target_dir) / SEMANTIC_MANIFEST}: key {key!r}: missing or not a list")
-    return manifest, semantic
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,35 +132,21 @@ def canonical_json(value: Any) -> str:
     return json.dumps(_clean(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-class _SemanticLayer:
-    """Measures and metrics of a semantic manifest, resolved to what they compute."""
+class _Definitions:
+    """The metrics of a semantic layer (insights.kpis) resolved to what they compute."""
 
     def __init__(self, manifest: Mapping[str, Any], semantic: Mapping[str, Any]) -> None:
-        self.metrics = {m["name"]: m for m in semantic["metrics"]}
-        self.measures: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {}
-        models_of = {sm["name"]: self._model_of(manifest, sm) for sm in semantic["semantic_models"]}
-        for semantic_model in semantic["semantic_models"]:
-            for measure in semantic_model.get("measures") or []:
-                self.measures[measure["name"]] = (measure, semantic_model, models_of[semantic_model["name"]])
-
-    @staticmethod
-    def _model_of(manifest: Mapping[str, Any], semantic_model: Mapping[str, Any]) -> str:
-        """Name of the dbt model a semantic model reads (its manifest dependency, else its relation)."""
-        node = next(
-            (n for n in manifest["semantic_models"].values() if n.get("name") == semantic_model["name"]), {}
-        )
-        parents = [p for p in (node.get("depends_on") or {}).get("nodes", []) if p in manifest["nodes"]]
-        if parents:
-            return str(manifest["nodes"][parents[0]]["name"])
-        return str((semantic_model.get("node_relation") or {}).get("alias"))
+        self.layer = SemanticLayer(semantic, manifest)
+        self.metrics = self.layer.metrics
 
     def measure(self, reference: Mapping[str, Any], path: str) -> tuple[dict[str, Any], list[MetricMeasure]]:
         name = reference.get("name")
-        if name not in self.measures:
+        if name not in self.layer.measure_model:
             raise ArtifactError(
                 f"{SEMANTIC_MANIFEST}: {path}: measure {name!r} is defined by no semantic model"
             )
-        measure, semantic_model, model_name = self.measures[name]
+        semantic_model = self.layer.measure_model[name]
+        measure, model_name = self.layer.measure(name) or {}, self.layer.dbt_models[semantic_model["name"]]
         expr = measure.get("expr") or measure["name"]  # MetricFlow reads the column named like the measure
         resolved = {
             "model": model_name,
@@ -276,7 +245,7 @@ def metric_definitions(
     manifest: Mapping[str, Any], semantic: Mapping[str, Any], variables: Mapping[str, Any]
 ) -> tuple[MetricDefinition, ...]:
     """Every metric of the semantic manifest, normalized and hashed (see the module docstring)."""
-    layer = _SemanticLayer(manifest, semantic)
+    layer = _Definitions(manifest, semantic)
     project = (manifest.get("metadata") or {}).get("project_name", "")
     out = []
     for name in sorted(layer.metrics):

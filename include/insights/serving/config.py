@@ -18,6 +18,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from insights.derived import formatted
+from insights.env_vars import env_value
 from insights.serving.errors import PublishError
 
 DEFAULT_SCHEMA = "analytics"
@@ -46,19 +48,14 @@ class ServingConfig:
     reader_password: str | None = field(default=None, repr=False)
     lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
 
-    @property
-    def next_schema(self) -> str:
-        return f"{self.schema}__next"
-
-    @property
-    def old_schema(self) -> str:
-        return f"{self.schema}__old"
+    next_schema = formatted("{self.schema}__next")
+    old_schema = formatted("{self.schema}__old")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServingConfig:
         env = os.environ if env is None else env
         schema = _check_identifier(
-            "INSIGHTS_SERVING_SCHEMA", env.get("INSIGHTS_SERVING_SCHEMA", "").strip() or DEFAULT_SCHEMA
+            "INSIGHTS_SERVING_SCHEMA", env_value("INSIGHTS_SERVING_SCHEMA", env) or DEFAULT_SCHEMA
         )
         if schema in RESERVED_SCHEMAS:
             raise PublishError(
@@ -67,9 +64,9 @@ class ServingConfig:
             )
         role = _check_identifier(
             "INSIGHTS_PM_READER_ROLE",
-            env.get("INSIGHTS_PM_READER_ROLE", "").strip() or DEFAULT_READER_ROLE,
+            env_value("INSIGHTS_PM_READER_ROLE", env) or DEFAULT_READER_ROLE,
         )
-        raw_wait = env.get("INSIGHTS_SERVING_LOCK_WAIT_SECONDS", "").strip()
+        raw_wait = env_value("INSIGHTS_SERVING_LOCK_WAIT_SECONDS", env) or ""
         try:
             wait = float(raw_wait) if raw_wait else DEFAULT_LOCK_WAIT_SECONDS
         except ValueError:

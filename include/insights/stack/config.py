@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from insights.derived import formatted, path_under
+from insights.env_vars import env_int, env_value
 from insights.settings import DEFAULT_SERVING_DSN, REPO_ROOT
 from insights.sources import source_names
 
@@ -21,21 +23,16 @@ CELERY_WORKER = "celery-worker"  # the Procfile process that only runs under INS
 DEFAULT_CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
 
 
-def _int_env(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value else default
-
-
 def _metadata_dsn() -> str | None:
-    explicit = os.environ.get("INSIGHTS_STACK_METADATA_DSN", "").strip()
+    explicit = env_value("INSIGHTS_STACK_METADATA_DSN")
     if explicit:
         return explicit
-    serving = os.environ.get("INSIGHTS_SERVING_DSN", "").strip() or DEFAULT_SERVING_DSN
+    serving = env_value("INSIGHTS_SERVING_DSN") or DEFAULT_SERVING_DSN
     return None if serving == "none" else serving
 
 
 def _executor() -> str:
-    value = os.environ.get("INSIGHTS_EXECUTOR", "").strip().lower() or "local"
+    value = (env_value("INSIGHTS_EXECUTOR") or "local").lower()
     if value not in EXECUTORS:
         raise ValueError(f"INSIGHTS_EXECUTOR={value!r}: expected one of {', '.join(sorted(EXECUTORS))}")
     return value
@@ -62,19 +59,19 @@ class StackConfig:
 
     @classmethod
     def from_env(cls, today: date | None = None) -> StackConfig:
-        insights_home = Path(os.environ.get("INSIGHTS_HOME") or REPO_ROOT / ".insights")
-        home = Path(os.environ.get("INSIGHTS_STACK_HOME") or insights_home / "stack").resolve()
+        insights_home = Path(env_value("INSIGHTS_HOME") or REPO_ROOT / ".insights")
+        home = Path(env_value("INSIGHTS_STACK_HOME") or insights_home / "stack").resolve()
         return cls(
             home=home,
-            airflow_port=_int_env("INSIGHTS_AIRFLOW_PORT", 8080),
-            simulator_port=_int_env("INSIGHTS_SIM_PORT", 8765),
-            reports_port=_int_env("INSIGHTS_REPORTS_PORT", 8081),
-            history_days=_int_env("INSIGHTS_SIM_HISTORY_DAYS", DEFAULT_HISTORY_DAYS),
+            airflow_port=env_int("INSIGHTS_AIRFLOW_PORT", 8080),
+            simulator_port=env_int("INSIGHTS_SIM_PORT", 8765),
+            reports_port=env_int("INSIGHTS_REPORTS_PORT", 8081),
+            history_days=env_int("INSIGHTS_SIM_HISTORY_DAYS", DEFAULT_HISTORY_DAYS),
             today=today or datetime.now(UTC).date(),
             user=os.environ.get("INSIGHTS_AIRFLOW_USER", "admin"),
             metadata_dsn=_metadata_dsn(),
             executor=_executor(),
-            celery_broker_url=os.environ.get("INSIGHTS_CELERY_BROKER_URL", "").strip() or DEFAULT_CELERY_BROKER_URL,
+            celery_broker_url=env_value("INSIGHTS_CELERY_BROKER_URL") or DEFAULT_CELERY_BROKER_URL,
         )
 
     def processes(self) -> tuple[str, ...]:
@@ -83,41 +80,19 @@ class StackConfig:
         return names if self.executor == "celery" else tuple(n for n in names if n != CELERY_WORKER)
 
     # -- files ------------------------------------------------------------------------------
-    @property
-    def run_dir(self) -> Path:
-        return self.home / "run"
-
-    @property
-    def airflow_home(self) -> Path:
-        return self.home / "airflow"
-
-    @property
-    def pid_file(self) -> Path:
-        return self.run_dir / "honcho.pid"
-
-    @property
-    def log_file(self) -> Path:
-        return self.run_dir / "stack.log"
-
-    @property
-    def passwords_file(self) -> Path:
-        return self.airflow_home / "simple_auth_manager_passwords.json"
+    run_dir = path_under("home", "run")
+    airflow_home = path_under("home", "airflow")
+    pid_file = path_under("run_dir", "honcho.pid")
+    log_file = path_under("run_dir", "stack.log")
+    passwords_file = path_under("airflow_home", "simple_auth_manager_passwords.json")
 
     @property
     def first_day(self) -> date:
         return self.today - timedelta(days=self.history_days)
 
-    @property
-    def airflow_url(self) -> str:
-        return f"http://127.0.0.1:{self.airflow_port}"
-
-    @property
-    def simulator_url(self) -> str:
-        return f"http://127.0.0.1:{self.simulator_port}"
-
-    @property
-    def reports_url(self) -> str:
-        return f"http://127.0.0.1:{self.reports_port}/"
+    airflow_url = formatted("http://127.0.0.1:{self.airflow_port}")
+    simulator_url = formatted("http://127.0.0.1:{self.simulator_port}")
+    reports_url = formatted("http://127.0.0.1:{self.reports_port}/")
 
     def metadata_env(self) -> dict[str, str]:
         """Airflow's metadata DB: INSIGHTS_STACK_METADATA_DSN, by default the Postgres database the marts
