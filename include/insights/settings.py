@@ -7,7 +7,6 @@ environment (or injected by Airflow connections into the environment of a task).
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,18 +59,25 @@ class Settings:
     raw_zone_url: str | None = None
     s3_endpoint_url: str | None = None
 
-    @functools.cached_property
+    @property
     def workspace(self) -> Workspace:
-        """The workspace config of ``config_dir`` (tracking plan, product areas, settings.yml), read once."""
-        from insights.workspace import load_workspace
+        """The workspace config of ``config_dir`` (tracking plan, product areas, settings.yml): read on first
+        use and kept with these settings; read again only if one of its files changed since (a later run
+        on the same settings object, e.g. a test editing the tracking plan between two nights)."""
+        from insights.workspace import config_fingerprint, load_workspace
 
-        return load_workspace(self.config_dir)
+        fingerprint = config_fingerprint(self.config_dir)
+        cached = self.__dict__.get("_workspace")
+        if cached is None or cached[0] != fingerprint:
+            cached = (fingerprint, load_workspace(self.config_dir))
+            self.__dict__["_workspace"] = cached  # frozen dataclass: a cache, not a field
+        return cached[1]
 
     def replace(self, **changes: object) -> Settings:
         """A copy with ``changes``; the workspace already read is kept unless ``config_dir`` changes."""
         copy = dataclasses.replace(self, **changes)  # type: ignore[arg-type]
-        if "workspace" in self.__dict__ and copy.config_dir == self.config_dir:
-            copy.__dict__["workspace"] = self.__dict__["workspace"]
+        if "_workspace" in self.__dict__ and copy.config_dir == self.config_dir:
+            copy.__dict__["_workspace"] = self.__dict__["_workspace"]
         return copy
 
     def raw_zone_store(self) -> RawZoneStore | None:

@@ -232,6 +232,13 @@ def load_barometer_invitees(path: Path) -> tuple[BarometerInvitee, ...]:
     return tuple(invitees)
 
 
+def config_fingerprint(config_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    """(name, mtime, size) of each file of a config folder: what tells a changed config from the one read."""
+    if not config_dir.is_dir():
+        return ()
+    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(config_dir.iterdir()) if p.is_file())
+
+
 def load_workspace(config_dir: Path) -> Workspace:
     """Read and validate the workspace config of ``config_dir``. A run reads it once, through its
     ``Settings.workspace`` (insights.settings), and passes that down to its steps."""

@@ -151,3 +151,22 @@ def test_a_second_default_in_sql_is_found() -> None:
         "a.sql: var('late_event_lookback_days', 5) (dbt_project.yml says 3)",
         "b.sql: var('reporting_timezone', 'UTC') (same value)",
     ]
+
+
+def test_a_changed_config_file_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unchanged files: one read however often the steps ask; an edited file: read again."""
+    import shutil
+
+    config = tmp_path / "config"
+    shutil.copytree(settings_module.PACKAGE_CONFIG_DIR, config)
+    settings = Settings(home=tmp_path, warehouse=tmp_path / "w.duckdb", config_dir=config, replay_dir=None,
+                        endpoints={})
+    calls, _ = _count_reads(monkeypatch)
+    assert settings.workspace.settings["hygiene_window_days"] == settings.workspace.settings["hygiene_window_days"]
+    assert calls["load_workspace"] == 1
+    path = config / "settings.yml"
+    text = path.read_text(encoding="utf-8")
+    assert "hygiene_window_days: 30" in text
+    path.write_text(text.replace("hygiene_window_days: 30", "hygiene_window_days: 7"), encoding="utf-8")
+    assert settings.workspace.settings["hygiene_window_days"] == 7
+    assert calls["load_workspace"] == 2
