@@ -1,7 +1,8 @@
 """The VoC marts built from the hand-written raw zone equal the reviewed expected rows.
 
 One dbt build (loader + `dbt build` of the marts and their parents, unit tests and data tests
-included) per session; each test then compares one mart with fixtures/expect/<mart>.ndjson. The build itself fails, and every test with it, if a unit or data test fails.
+included) per session; each test then compares one mart with fixtures/expect/<mart>.ndjson.
+The build itself fails, and every test with it, if a unit or data test fails.
 """
 
 from __future__ import annotations

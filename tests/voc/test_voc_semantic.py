@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from insights.warehouse.dbt import run_metricflow
+
 from .conftest import VocWarehouse, expected_rows, log, read_mart
 
 pytestmark = pytest.mark.slow
