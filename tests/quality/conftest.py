@@ -46,9 +46,7 @@ def published_value(settings: Settings, sql: str) -> object:
     return row[0] if row else None
 
 
-def gate_then_publish(
-    settings: Settings, *, backfill: bool = False, config: GateConfig | None = None
-) -> GateResult:
+def gate_then_publish(settings: Settings, *, backfill: bool = False, config: GateConfig | None = None) -> GateResult:
     """Write-audit-publish as the pipeline runs it: publish the candidate only when the gate passed."""
     result = run_gate(settings, backfill=backfill, config=config)
     if result.passed:

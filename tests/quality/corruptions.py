@@ -257,9 +257,7 @@ CASES: tuple[Case, ...] = (
     # ---- staging.stg_typeform__responses
     Case(STG_TF, "response_id_present", (update(STG_TF, "response_id = null", f"source_dt = {R}"),)),
     Case(STG_TF, "response_unique", (duplicate(STG_TF, f"source_dt = {R}"),)),
-    Case(
-        STG_TF, "response_type_accepted", (update(STG_TF, "response_type = 'finished'", f"source_dt = {R}"),)
-    ),
+    Case(STG_TF, "response_type_accepted", (update(STG_TF, "response_type = 'finished'", f"source_dt = {R}"),)),
     Case(
         STG_TF,
         "submitted_not_before_landed",

@@ -134,21 +134,15 @@ def test_model_consistency_covers_the_recomputed_days(
     candidate: Candidate, backfill: bool, backfill_range: tuple[int, int] | None, fails: bool
 ) -> None:
     candidate.corrupt(_drop_one_active_user(10))
-    bounds = (
-        None if backfill_range is None else tuple(REFERENCE_DAY - timedelta(days=n) for n in backfill_range)
-    )
-    result = run_gate(
-        candidate.settings, backfill=backfill, config=config_for(CONSISTENCY, backfill_range=bounds)
-    )
+    bounds = None if backfill_range is None else tuple(REFERENCE_DAY - timedelta(days=n) for n in backfill_range)
+    result = run_gate(candidate.settings, backfill=backfill, config=config_for(CONSISTENCY, backfill_range=bounds))
     assert result.failed(CONSISTENCY) == (["mart_matches_active_user_model"] if fails else [])
 
 
 def test_semantic_layer_failure_is_a_named_failure(candidate: Candidate) -> None:
     """Without a dbt build there is no semantic manifest: the cross-check fails, it is not skipped."""
     result = run_gate(candidate.settings, config=config_for(CONSISTENCY, semantic_layer=True))
-    assert [(f.dataset, f.expectation) for f in result.failures] == [
-        (CONSISTENCY, "mart_matches_semantic_layer")
-    ]
+    assert [(f.dataset, f.expectation) for f in result.failures] == [(CONSISTENCY, "mart_matches_semantic_layer")]
     assert "semantic layer query failed" in result.failures[0].detail
     assert "semantic_manifest.json" in result.failures[0].detail
 
@@ -221,8 +215,9 @@ def test_event_rule_failure_names_partition_count_and_records(candidate: Candida
 def test_raw_record_failure_names_file_line_and_value(candidate: Candidate) -> None:
     candidate.corrupt([patch(AMP, '{"event_time": "2026-10-31T10:00:00Z"}')])
     file, line, dt = _value(
-        candidate.path, f"select [_file, cast(_line as varchar), cast(dt as varchar)] from {AMP} "
-        "where json_extract_string(payload, '$.event_time') like '%T%'"
+        candidate.path,
+        f"select [_file, cast(_line as varchar), cast(dt as varchar)] from {AMP} "
+        "where json_extract_string(payload, '$.event_time') like '%T%'",
     )
     result = run_gate(candidate.settings, config=config_for(AMP))
     (failure,) = result.failures
@@ -259,9 +254,7 @@ def test_missing_mart_is_a_failure(candidate: Candidate) -> None:
     candidate.corrupt(["drop table marts.metrics_support_weekly", "drop table audit.metric_findings"])
     result = run_gate(
         candidate.settings,
-        config=config_for(
-            "marts.metrics_support_weekly", "audit.metric_findings", "marts.metrics_support_daily"
-        ),
+        config=config_for("marts.metrics_support_weekly", "audit.metric_findings", "marts.metrics_support_daily"),
     )
     assert [(f.dataset, f.expectation) for f in result.failures] == [
         ("marts.metrics_support_weekly", DATASET_QUERY),
@@ -386,11 +379,7 @@ def test_failed_gate_keeps_readers_on_the_last_good_version(candidate: Candidate
     before = sha256(settings.published_snapshot)
     published_dau = published_value(settings, f"select dau from {AUD} where date_day = {day(1)}")
     candidate.corrupt(
-        [
-            update(
-                AUD, "dau = dau + 5, wau = wau + 5, mau = mau + 5, stickiness = null", f"date_day = {day(1)}"
-            )
-        ]
+        [update(AUD, "dau = dau + 5, wau = wau + 5, mau = mau + 5, stickiness = null", f"date_day = {day(1)}")]
     )
 
     failed = gate_then_publish(settings, config=config_for())

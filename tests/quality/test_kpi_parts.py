@@ -96,6 +96,12 @@ def test_a_kpi_missing_from_the_docs_is_reported(manifest: Manifest, tmp_path: P
 def test_a_documented_kpi_that_is_no_mart_is_reported(manifest: Manifest, tmp_path: Path) -> None:
     doc = tmp_path / "metrics.md"
     text = METRICS_DOC.read_text(encoding="utf-8")
-    doc.write_text(text.replace("| `marts.metrics_support_weekly` |", "| `marts.metrics_support_weekly` |\n"
-                                "| `marts.metrics_churn_monthly` | churn | churn_rate |", 1), encoding="utf-8")
+    doc.write_text(
+        text.replace(
+            "| `marts.metrics_support_weekly` |",
+            "| `marts.metrics_support_weekly` |\n| `marts.metrics_churn_monthly` | churn | churn_rate |",
+            1,
+        ),
+        encoding="utf-8",
+    )
     assert "metrics_churn_monthly: in metrics.md but not a public mart" in kpi_gaps(manifest, doc)

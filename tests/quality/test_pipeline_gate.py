@@ -58,18 +58,14 @@ def test_clean_backfill_passes_the_gate(backfilled: tuple[Settings, GateResult])
     settings, result = backfilled
     assert result.failures == [], result.summary()
     # Every suite ran but the history rule: a backfill may rewrite history, and nothing was published yet.
-    assert set(result.rows) == {s.name for s in load_suites(suite_dirs())} - {
-        "checks.active_users_history"
-    }
+    assert set(result.rows) == {s.name for s in load_suites(suite_dirs())} - {"checks.active_users_history"}
     assert [(s.dataset, s.expectation) for s in result.skipped] == [("checks.active_users_history", None)]
     assert result.rows["checks.dau_consistency"] == (LAST_DAY - FIRST_DAY).days + 1  # a backfill: every day
     assert settings.published_snapshot.is_file()
     assert (settings.reports_dir / "data_docs" / "index.html").is_file()
 
 
-def test_semantic_layer_mismatch_blocks_publication(
-    backfilled: tuple[Settings, GateResult], tmp_path: Path
-) -> None:
+def test_semantic_layer_mismatch_blocks_publication(backfilled: tuple[Settings, GateResult], tmp_path: Path) -> None:
     settings, _ = backfilled
     # A copy as the candidate; the home (and its dbt manifest, which MetricFlow reads) stays the same.
     # The file keeps its name: the semantic manifest addresses tables through the DuckDB catalog,
@@ -78,15 +74,11 @@ def test_semantic_layer_mismatch_blocks_publication(
     shutil.copyfile(settings.warehouse, candidate.warehouse)
     with duckdb.connect(str(candidate.warehouse)) as con:
         # DAU of the last day off by one, still within wau and mau: only the cross-checks can see it.
-        con.execute(
-            f"update {AUD} set dau = dau - 1, stickiness = (dau - 1.0) / mau where date_day = ?", [LAST_DAY]
-        )
+        con.execute(f"update {AUD} set dau = dau - 1, stickiness = (dau - 1.0) / mau where date_day = ?", [LAST_DAY])
     snapshot = sha256(settings.published_snapshot)
     published_dau = published_value(settings, f"select dau from {AUD} where date_day = date '{LAST_DAY}'")
 
-    result = gate_then_publish(
-        candidate, config=GateConfig(as_of=LAST_DAY, datasets=("checks.dau_consistency",))
-    )
+    result = gate_then_publish(candidate, config=GateConfig(as_of=LAST_DAY, datasets=("checks.dau_consistency",)))
 
     assert {(f.dataset, f.expectation) for f in result.failures} == {
         ("checks.dau_consistency", "mart_matches_semantic_layer"),
@@ -95,10 +87,7 @@ def test_semantic_layer_mismatch_blocks_publication(
     detail = next(f.detail for f in result.failures if f.expectation == "mart_matches_semantic_layer")
     assert f"date_day={LAST_DAY}" in detail
     assert sha256(settings.published_snapshot) == snapshot
-    assert (
-        published_value(settings, f"select dau from {AUD} where date_day = date '{LAST_DAY}'")
-        == published_dau
-    )
+    assert published_value(settings, f"select dau from {AUD} where date_day = date '{LAST_DAY}'") == published_dau
 
 
 def _copy_home(settings: Settings, tmp_path: Path) -> Settings:
@@ -133,8 +122,10 @@ def test_cli_gate_and_publish_exit_non_zero_on_a_bad_build_and_readers_keep_thei
     verdict = read_verdict(settings)
     assert verdict is not None and verdict.status == "failed" and verdict.failures >= 1
     assert publish.returncode == 1, publish.stdout + publish.stderr
-    assert (f"publish refused: the quality gate failed on build {verdict.build_id} with {verdict.failures} "
-            f"failed expectation(s), see {verdict.report}") in publish.stderr
+    assert (
+        f"publish refused: the quality gate failed on build {verdict.build_id} with {verdict.failures} "
+        f"failed expectation(s), see {verdict.report}"
+    ) in publish.stderr
     assert sha256(settings.published_snapshot) == snapshot
 
 
@@ -163,6 +154,8 @@ def test_a_build_killed_mid_dbt_is_never_published(backfilled: tuple[Settings, G
 
     assert now != passed.build_id
     assert published.returncode == 1, published.stdout + published.stderr
-    assert (f"the warehouse changed since the quality gate passed: the gate ({passed.run_id}) validated build "
-            f"{passed.build_id}, the warehouse now holds build {now} (written by dbt build") in published.stderr
+    assert (
+        f"the warehouse changed since the quality gate passed: the gate ({passed.run_id}) validated build "
+        f"{passed.build_id}, the warehouse now holds build {now} (written by dbt build"
+    ) in published.stderr
     assert sha256(settings.published_snapshot) == snapshot

@@ -60,9 +60,7 @@ def test_every_query_parameter_is_provided() -> None:
 
 
 def test_query_params_ignore_json_paths_and_comments() -> None:
-    sql = (
-        "-- uses $nothing here\nselect json_extract(p, '$.\"$insert_id\"'), $window_days, $window_days from t"
-    )
+    sql = "-- uses $nothing here\nselect json_extract(p, '$.\"$insert_id\"'), $window_days, $window_days from t"
     assert query_params(sql) == ("window_days",)
 
 

@@ -1,4 +1,4 @@
-"""Fixtures of the voice-of-customer tests: the hand-written raw zone built once per session."""
+"""Fixtures of the voice-of-customer tests: the hand-written raw zone built once per session, expected rows."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from insights.settings import Settings, load_settings
 from insights.warehouse import connect, schema_name
 from insights.warehouse.dbt import BuildResult, build
 
-from .raw_fixture import write_raw_zone, write_workspace_config
+from .raw_zone import FIXTURES, write_raw_zone, write_workspace_config
 
 # The VoC marts and everything upstream of them (staging, intermediate, workspace config);
 # `dbt build` runs their unit tests and data tests too, singular tests of tests/voc included.
@@ -96,3 +96,18 @@ def voc_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VocWarehous
     """The fixture loaded by the warehouse loader and built by dbt on DuckDB, once per session."""
     settings = voc_settings(tmp_path_factory.mktemp("voc"))
     yield VocWarehouse(settings, build(settings, select=VOC_SELECTION, log=log))
+
+
+def expected_rows(settings: Settings, mart: str, folder: str = "expect") -> list[tuple[Any, ...]]:
+    """The rows of fixtures/<folder>/<mart>.ndjson, in row_order, read with the built mart's column types
+    (types detected from the file when `mart` is no mart, e.g. feedback_items_monthly)."""
+    path = FIXTURES / folder / f"{mart}.ndjson"
+    with connect(settings, "duckdb") as con:
+        columns = con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema_name("marts", "duckdb"), mart],
+        ).fetchall()
+        spec = ", columns = {" + ", ".join(f"'{name}': '{kind}'" for name, kind in columns) + "}" if columns else ""
+        rows = con.execute(f"select * from read_json('{path}', format = 'newline_delimited'{spec})").fetchall()
+    return sorted_rows(rows)

@@ -21,9 +21,12 @@ from typing import Any
 from insights.extraction.landing import RawZone, utc_iso, write_json_atomic
 from insights_dev.simulator import World
 
-from .expected import parse_ts
-
 LOOKBACK = time(0, 30)
+
+
+def parse_ts(value: str) -> datetime:
+    """An API timestamp ('2026-09-24T09:00:00Z') as naive UTC."""
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
 
 
 def _land(raw_dir: Path, stream: str, partition: str, files: dict[str, list[dict[str, Any]]], day: date) -> None:
