@@ -18,20 +18,11 @@ from insights.extraction.extract import extract_interval
 from insights.extraction.landing import QuarantineThresholdError
 from insights.sources.amplitude.client import AmplitudeExportError
 from insights_dev.simulator import Faults, Limits, SimRequest, SimResponse
-from tests.extract.helpers import (
-    FIRST_DAY,
-    day_start,
-    file_digests,
-    make_events,
-    make_world,
-    read_lines,
-    running,
-    settings_for,
-)
+from tests.extract import helpers as h
 
-A = day_start(FIRST_DAY)
+A = h.day_start(h.FIRST_DAY)
 B = A + timedelta(days=1)
-EVENTS = make_events(900)  # ~300 per day, ~12 per upload hour
+EVENTS = h.make_events(900)  # ~300 per day, ~12 per upload hour
 
 
 def upload_hour(event: dict) -> datetime:
@@ -71,8 +62,8 @@ def served_lines_by_hour(sim, first: datetime, last: datetime) -> dict[datetime,
 
 
 def test_interval_lands_one_byte_exact_file_per_upload_hour_with_the_lookback(home: Path) -> None:
-    with running(make_world(EVENTS)) as sim:
-        result = extract_interval("amplitude", A, B, settings_for(home, sim))
+    with h.running(h.make_world(EVENTS)) as sim:
+        result = extract_interval("amplitude", A, B, h.settings_for(home, sim))
         (_, target, status), *rest = sim.request_log
         served = served_lines_by_hour(sim, A - timedelta(hours=2), B - timedelta(hours=1))
     assert not rest and status == 200
@@ -86,7 +77,7 @@ def test_interval_lands_one_byte_exact_file_per_upload_hour_with_the_lookback(ho
     )
     assert landed_hours == expected_hours == sorted(served)
     for hour in expected_hours:
-        assert read_lines(hour_path(home, hour)) == served[hour]  # byte-exact, parts merged in order
+        assert h.read_lines(hour_path(home, hour)) == served[hour]  # byte-exact, parts merged in order
         uuids = {json.loads(line)["uuid"] for line in served[hour]}
         assert uuids == {e["uuid"] for e in EVENTS if upload_hour(e) == hour}
     assert result.records_landed == sum(1 for e in EVENTS if A <= upload_hour(e) < B)
@@ -98,13 +89,13 @@ def test_interval_lands_one_byte_exact_file_per_upload_hour_with_the_lookback(ho
 
 
 def test_too_large_windows_are_split_until_they_fit(home: Path, tmp_path: Path) -> None:
-    world = make_world(EVENTS)
-    with running(world) as sim:
-        extract_interval("amplitude", A, B, settings_for(tmp_path / "whole", sim))
-    with running(world, limits=Limits(amplitude_max_events_per_export=40)) as sim:
-        result = extract_interval("amplitude", A, B, settings_for(home, sim))
+    world = h.make_world(EVENTS)
+    with h.running(world) as sim:
+        extract_interval("amplitude", A, B, h.settings_for(tmp_path / "whole", sim))
+    with h.running(world, limits=Limits(amplitude_max_events_per_export=40)) as sim:
+        result = extract_interval("amplitude", A, B, h.settings_for(home, sim))
         log = sim.request_log
-    assert file_digests(home / "raw") == file_digests(tmp_path / "whole" / "raw")
+    assert h.file_digests(home / "raw") == h.file_digests(tmp_path / "whole" / "raw")
     assert [s for _, _, s in log].count(400) >= 3
     covered: list[datetime] = []
     for _, target, status in log:
@@ -124,16 +115,16 @@ def test_too_large_windows_are_split_until_they_fit(home: Path, tmp_path: Path) 
 def test_a_single_hour_over_the_limit_fails_clearly(home: Path) -> None:
     refused = r"single upload hour 2026-08-0\dT\d\d:00:00Z .*HTTP 400"
     with (
-        running(make_world(EVENTS), limits=Limits(amplitude_max_events_per_export=3)) as sim,
+        h.running(h.make_world(EVENTS), limits=Limits(amplitude_max_events_per_export=3)) as sim,
         pytest.raises(AmplitudeExportError, match=refused),
     ):
-        extract_interval("amplitude", A, B, settings_for(home, sim))
+        extract_interval("amplitude", A, B, h.settings_for(home, sim))
 
 
 def test_404_is_an_empty_range_not_an_error(home: Path) -> None:
     early = datetime(2026, 7, 1, tzinfo=UTC)
-    with running(make_world(EVENTS)) as sim:
-        result = extract_interval("amplitude", early, early + timedelta(days=1), settings_for(home, sim))
+    with h.running(h.make_world(EVENTS)) as sim:
+        result = extract_interval("amplitude", early, early + timedelta(days=1), h.settings_for(home, sim))
         statuses = [s for _, _, s in sim.request_log]
     assert statuses == [404]
     assert (result.records_landed, result.files_written, result.complete) == (0, 0, True)
@@ -146,16 +137,16 @@ def test_consecutive_intervals_leave_exactly_one_file_per_upload_hour(home: Path
     """Run each day an hour and a half after its end: its last upload hour is not final yet (served
     2 h after it ends), so it is left alone, not landed half-full; the next day's lookback lands it
     whole. One file per upload hour, every event once."""
-    world = make_world(EVENTS)
-    with running(world) as sim:
-        settings = settings_for(home, sim)
+    world = h.make_world(EVENTS)
+    with h.running(world) as sim:
+        settings = h.settings_for(home, sim)
         for day in range(3):
             start = A + timedelta(days=day)
             sim.set_now(start + timedelta(days=1, hours=1, minutes=30))
             result = extract_interval("amplitude", start, start + timedelta(days=1), settings)
             last_hour, before_last = start + timedelta(hours=23), start + timedelta(hours=22)
             assert not hour_path(home, last_hour).exists()  # not final: not landed as if it were
-            assert {json.loads(line)["uuid"] for line in read_lines(hour_path(home, before_last))} == {
+            assert {json.loads(line)["uuid"] for line in h.read_lines(hour_path(home, before_last))} == {
                 e["uuid"] for e in EVENTS if upload_hour(e) == before_last
             }
             assert not result.complete
@@ -165,18 +156,18 @@ def test_consecutive_intervals_leave_exactly_one_file_per_upload_hour(home: Path
     assert result.complete and result.complete_through == A + timedelta(days=4)
     files = sorted((home / "raw" / "amplitude").rglob("hour=*.jsonl.gz"))
     assert len(files) == len({upload_hour(e) for e in EVENTS})  # one file per upload hour holding data
-    landed = Counter(json.loads(line)["uuid"] for path in files for line in read_lines(path))
+    landed = Counter(json.loads(line)["uuid"] for path in files for line in h.read_lines(path))
     assert landed == Counter(e["uuid"] for e in EVENTS)  # every event once: nothing lost, nothing doubled
 
 
 def test_rerunning_an_interval_gives_identical_files(home: Path) -> None:
-    with running(make_world(EVENTS)) as sim:
-        settings = settings_for(home, sim)
+    with h.running(h.make_world(EVENTS)) as sim:
+        settings = h.settings_for(home, sim)
         extract_interval("amplitude", A, B, settings)
-        first = file_digests(home / "raw")
+        first = h.file_digests(home / "raw")
         manifest = json.loads((home / "raw/amplitude/events/dt=2026-08-03/_manifest.json").read_text())
         extract_interval("amplitude", A, B, settings)
-    assert file_digests(home / "raw") == first
+    assert h.file_digests(home / "raw") == first
     assert {f["name"]: f["sha256"] for f in manifest["files"]} == {
         Path(k).name: v for k, v in first.items() if "dt=2026-08-03" in k
     }
@@ -184,13 +175,13 @@ def test_rerunning_an_interval_gives_identical_files(home: Path) -> None:
 
 def test_an_hour_the_source_now_says_is_empty_is_replaced_by_an_empty_file(home: Path) -> None:
     hour = A + timedelta(hours=5)
-    with running(make_world(EVENTS)) as sim:
-        extract_interval("amplitude", A, B, settings_for(home, sim))
-    assert read_lines(hour_path(home, hour))
+    with h.running(h.make_world(EVENTS)) as sim:
+        extract_interval("amplitude", A, B, h.settings_for(home, sim))
+    assert h.read_lines(hour_path(home, hour))
     without_hour = [e for e in EVENTS if upload_hour(e) != hour]
-    with running(make_world(without_hour)) as sim:
-        extract_interval("amplitude", A, B, settings_for(home, sim))
-    assert read_lines(hour_path(home, hour)) == []
+    with h.running(h.make_world(without_hour)) as sim:
+        extract_interval("amplitude", A, B, h.settings_for(home, sim))
+    assert h.read_lines(hour_path(home, hour)) == []
     manifest = json.loads((home / "raw/amplitude/events/dt=2026-08-03/_manifest.json").read_text())
     assert {"name": "hour=05.jsonl.gz", "rows": 0} == {
         k: v
@@ -209,7 +200,7 @@ def _line(event: dict) -> bytes:
     return json.dumps(event, separators=(",", ":")).encode()
 
 
-GOOD = make_events(400, seed=9)
+GOOD = h.make_events(400, seed=9)
 HOUR5_NAME = "187520/187520_2026-08-03_5#{}.json.gz"
 
 
@@ -250,9 +241,9 @@ class ServeCrafted(Faults):
 def test_malformed_input_is_quarantined_and_the_rest_lands(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     body, part0, part1 = crafted_export()
     monkeypatch.setenv("INSIGHTS_MAX_QUARANTINE_SHARE", "0.2")
-    with running(make_world([]), faults=ServeCrafted(body)) as sim:
-        result = extract_interval("amplitude", A, B, settings_for(home, sim))
-    landed = read_lines(hour_path(home, A + timedelta(hours=5)))
+    with h.running(h.make_world([]), faults=ServeCrafted(body)) as sim:
+        result = extract_interval("amplitude", A, B, h.settings_for(home, sim))
+    landed = h.read_lines(hour_path(home, A + timedelta(hours=5)))
     assert landed[:3] == [part0[0], part0[2], part0[5]]
     tail = landed[3:]
     assert 0 < len(tail) < len(part1) and tail == part1[: len(tail)]  # lines before the truncation
@@ -281,25 +272,25 @@ def test_malformed_input_is_quarantined_and_the_rest_lands(home: Path, monkeypat
     # committed: its partitions have no manifest, so the loader never reads them
     monkeypatch.delenv("INSIGHTS_MAX_QUARANTINE_SHARE")
     with (
-        running(make_world([]), faults=ServeCrafted(body)) as sim,
+        h.running(h.make_world([]), faults=ServeCrafted(body)) as sim,
         pytest.raises(QuarantineThresholdError) as caught,
     ):
-        extract_interval("amplitude", A, B, settings_for(home, sim))
+        extract_interval("amplitude", A, B, h.settings_for(home, sim))
     message = str(caught.value)
     assert f"5 of {len(landed) + 5} records quarantined" in message
     assert f"{entry0}, line 4, field 'uuid': missing required key 'uuid'" in message
-    assert read_lines(hour_path(home, A + timedelta(hours=5))) == landed
+    assert h.read_lines(hour_path(home, A + timedelta(hours=5))) == landed
     assert not list((home / "raw" / "amplitude").rglob("_manifest.json"))
 
 
 def test_world_records_missing_required_fields_are_quarantined(home: Path) -> None:
-    events = make_events(300)
+    events = h.make_events(300)
     broken = [i for i, e in enumerate(events) if A <= upload_hour(e) < B][:3]
     del events[broken[0]]["uuid"]
     events[broken[1]]["$insert_id"] = 12  # wrong type (must be a string or null)
     del events[broken[2]]["$insert_id"]  # the key must be present
-    with running(make_world(events)) as sim, pytest.raises(QuarantineThresholdError, match="field 'uuid'"):
-        extract_interval("amplitude", A, B, settings_for(home, sim))
+    with h.running(h.make_world(events)) as sim, pytest.raises(QuarantineThresholdError, match="field 'uuid'"):
+        extract_interval("amplitude", A, B, h.settings_for(home, sim))
     rows = [
         json.loads(line)
         for path in (home / "raw" / "_quarantine").rglob("*.jsonl")
@@ -307,25 +298,27 @@ def test_world_records_missing_required_fields_are_quarantined(home: Path) -> No
     ]
     assert sorted(r["field"] for r in rows) == ["$insert_id", "$insert_id", "uuid"]
     landed = {
-        json.loads(line).get("amplitude_id") for p in (home / "raw").rglob("hour=*.jsonl.gz") for line in read_lines(p)
+        json.loads(line).get("amplitude_id")
+        for p in (home / "raw").rglob("hour=*.jsonl.gz")
+        for line in h.read_lines(p)
     }
     assert events[broken[0]]["amplitude_id"] not in landed
 
 
 def test_an_unreadable_archive_fails_after_a_second_download_and_keeps_old_files(home: Path) -> None:
-    with running(make_world(EVENTS)) as sim:
-        extract_interval("amplitude", A, B, settings_for(home, sim))
-    before = file_digests(home / "raw")
+    with h.running(h.make_world(EVENTS)) as sim:
+        extract_interval("amplitude", A, B, h.settings_for(home, sim))
+    before = h.file_digests(home / "raw")
     body, _, _ = crafted_export()
-    with running(make_world(EVENTS), faults=ServeCrafted(body[: len(body) // 2])) as sim:
+    with h.running(h.make_world(EVENTS), faults=ServeCrafted(body[: len(body) // 2])) as sim:
         with pytest.raises(AmplitudeExportError, match="unreadable after 2 downloads"):
-            extract_interval("amplitude", A, B, settings_for(home, sim))
+            extract_interval("amplitude", A, B, h.settings_for(home, sim))
         assert [s for _, _, s in sim.request_log] == [200, 200]
-    assert file_digests(home / "raw") == before
+    assert h.file_digests(home / "raw") == before
     recorded = list((home / "raw" / "_quarantine" / "amplitude").rglob("export-*.jsonl"))
     assert len(recorded) == 1 and "unreadable export archive" in recorded[0].read_text()
 
 
 def test_interval_must_be_whole_hours(home: Path) -> None:
     with pytest.raises(ValueError, match="not a whole UTC hour"):
-        extract_interval("amplitude", A + timedelta(minutes=30), B, settings_for(home))
+        extract_interval("amplitude", A + timedelta(minutes=30), B, h.settings_for(home))

@@ -24,20 +24,11 @@ from insights.sources.amplitude import bulk as amplitude_bulk
 from insights.sources.amplitude.bulk import CANONICAL_GZIP_HEADER, RecordCheck, _Shape, copy_gzip_entry
 from insights.sources.amplitude.client import events_schema, validate_event
 from insights_dev.simulator import Faults, SimRequest, SimResponse
-from tests.extract.helpers import (
-    FIRST_DAY,
-    day_start,
-    file_digests,
-    make_events,
-    make_world,
-    read_lines,
-    running,
-    settings_for,
-)
+from tests.extract import helpers as h
 
-A = day_start(FIRST_DAY)
+A = h.day_start(h.FIRST_DAY)
 B = A + timedelta(days=1)
-EVENTS = make_events(600)
+EVENTS = h.make_events(600)
 
 
 def _line(event: dict) -> bytes:
@@ -219,12 +210,12 @@ def test_odd_hours_go_through_the_line_path_and_clean_hours_are_copied(
         archive.writestr(HOUR_NAME.format(hour=3, part=0), _member(b"\n".join(clean[:20]) + b"\n", "x.json"))
         archive.writestr(HOUR_NAME.format(hour=3, part=1), _member(b"\n".join(clean[20:]) + b"\n"))
         archive.writestr(HOUR_NAME.format(hour=4, part=0), _member(b"\n".join(odd)))  # no final newline
-    with running(make_world([]), faults=ServeZip(buffer.getvalue())) as sim:
-        result = extract_interval("amplitude", A, B, settings_for(home, sim))
+    with h.running(h.make_world([]), faults=ServeZip(buffer.getvalue())) as sim:
+        result = extract_interval("amplitude", A, B, h.settings_for(home, sim))
     partition = home / "raw" / "amplitude" / "events" / "dt=2026-08-03"
     copied = (partition / "hour=03.jsonl.gz").read_bytes()
-    assert copied.startswith(CANONICAL_GZIP_HEADER) and read_lines(partition / "hour=03.jsonl.gz") == clean
-    assert read_lines(partition / "hour=04.jsonl.gz") == [clean[0], clean[1], clean[2], clean[4]]
+    assert copied.startswith(CANONICAL_GZIP_HEADER) and h.read_lines(partition / "hour=03.jsonl.gz") == clean
+    assert h.read_lines(partition / "hour=04.jsonl.gz") == [clean[0], clean[1], clean[2], clean[4]]
     quarantine = home / "raw/_quarantine/amplitude/events/dt=2026-08-03/hour=04.jsonl"
     quarantined = [json.loads(line) for line in quarantine.read_text().splitlines()]
     assert [(q["line"], q["field"]) for q in quarantined] == [(5, None), (6, None), (8, "$insert_id")]
@@ -257,18 +248,18 @@ class TruncateLateHourOnce(Faults):
 def test_a_damaged_entry_downloads_again_and_goes_on_from_its_hour(
     home: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    world = make_world(EVENTS)
-    with running(world) as sim:
-        extract_interval("amplitude", A, B, settings_for(tmp_path / "clean", sim))
+    world = h.make_world(EVENTS)
+    with h.running(world) as sim:
+        extract_interval("amplitude", A, B, h.settings_for(tmp_path / "clean", sim))
     caplog.clear()  # only the damaged run's lines count (the clean run logs too when INFO is already on)
-    with caplog.at_level(logging.DEBUG), running(world, faults=TruncateLateHourOnce()) as sim:  # per-hour lines
-        result = extract_interval("amplitude", A, B, settings_for(home, sim))
+    with caplog.at_level(logging.DEBUG), h.running(world, faults=TruncateLateHourOnce()) as sim:  # per-hour lines
+        result = extract_interval("amplitude", A, B, h.settings_for(home, sim))
         log = sim.request_log
     assert [status for _, _, status in log] == [200, 200] and log[0][1] == log[1][1]  # the same window again
     assert "attempt 1 unreadable: entry 187520/187520_2026-08-03_20#0.json.gz" in caplog.text
     landed_hours = [m for m in caplog.messages if "upload hour" in m]
     assert len(landed_hours) == 26  # hours before 20:00 landed from the first download, the rest from the second
-    assert file_digests(home / "raw") == file_digests(tmp_path / "clean" / "raw")
+    assert h.file_digests(home / "raw") == h.file_digests(tmp_path / "clean" / "raw")
     assert result.records_quarantined == 0 and not (home / "raw" / "_quarantine").exists()
 
 
@@ -280,8 +271,8 @@ def test_manifests_keep_the_row_counts_of_unchanged_files(home: Path, monkeypatc
         described.append(path.name)
         return real(path)
 
-    with running(make_world(EVENTS)) as sim:
-        settings = settings_for(home, sim)
+    with h.running(h.make_world(EVENTS)) as sim:
+        settings = h.settings_for(home, sim)
         extract_interval("amplitude", A, B, settings)
         partition = home / "raw" / "amplitude" / "events" / "dt=2026-08-03"
         before = json.loads((partition / "_manifest.json").read_text())

@@ -20,17 +20,9 @@ from insights.pipeline import extract_days
 from insights.sources import availability_delay
 from insights_dev.bundled_simulator import source_endpoints
 from insights_dev.simulator import WorldConfig, generate_world
-from tests.extract.helpers import (
-    FIRST_DAY,
-    day_start,
-    make_events,
-    make_world,
-    read_lines,
-    running,
-    settings_for,
-)
+from tests.extract import helpers as h
 
-A = day_start(FIRST_DAY)
+A = h.day_start(h.FIRST_DAY)
 D = timedelta(days=1)
 
 
@@ -56,16 +48,17 @@ def _digest(path: Path) -> str:
 
 def test_an_hour_not_final_yet_is_left_untouched_not_replaced(home: Path) -> None:
     """Re-running a day before its last hours are served keeps their landed files as they are."""
-    events = make_events(900)
+    events = h.make_events(900)
     last_hour = A + timedelta(hours=23)
     hour_file = home / "raw/amplitude/events/dt=2026-08-03/hour=23.jsonl.gz"
-    with running(make_world(events), now=A + D + timedelta(hours=3)) as sim:
-        extract_interval("amplitude", A, A + D, settings_for(home, sim))
+    with h.running(h.make_world(events), now=A + D + timedelta(hours=3)) as sim:
+        extract_interval("amplitude", A, A + D, h.settings_for(home, sim))
         landed = _digest(hour_file)
-        assert len(read_lines(hour_file)) == sum(1 for e in events if e["server_upload_time"].startswith(
-            last_hour.strftime("%Y-%m-%d %H")))
+        assert len(h.read_lines(hour_file)) == sum(
+            1 for e in events if e["server_upload_time"].startswith(last_hour.strftime("%Y-%m-%d %H"))
+        )
         sim.set_now(A + D + timedelta(minutes=30))  # hours 22 and 23 only partly served now
-        result = extract_interval("amplitude", A, A + D, settings_for(home, sim))
+        result = extract_interval("amplitude", A, A + D, h.settings_for(home, sim))
     assert _digest(hour_file) == landed
     assert not result.complete
     assert result.not_available == (
@@ -81,13 +74,13 @@ def test_a_backfill_to_the_last_day_lands_all_of_it(home: Path) -> None:
     (at 00:00 the next day, its last two upload hours were not served yet)."""
     world = generate_world(WorldConfig(users=40, days=3, start=date(2026, 8, 3)))
     last = world.last_day
-    with source_endpoints(settings_for(home), world) as live:
+    with source_endpoints(h.settings_for(home), world) as live:
         results = extract_days("amplitude", world.first_day, last, live)
     assert all(r.complete for r in results)
     landed = [
         json.loads(line)["uuid"]
         for path in sorted((home / "raw/amplitude/events" / f"dt={last}").glob("hour=*.jsonl.gz"))
-        for line in read_lines(path)
+        for line in h.read_lines(path)
     ]
     expected = [e["uuid"] for e in world.events if e["server_upload_time"].startswith(last.isoformat())]
     assert sorted(landed) == sorted(expected)

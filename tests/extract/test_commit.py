@@ -19,20 +19,11 @@ from insights.settings import PACKAGE_CONFIG_DIR
 from insights.warehouse import load_raw
 from insights_dev.simulator import Faults, SimRequest, SimResponse
 from insights_dev.simulator.protocol import json_response
-from tests.extract.helpers import (
-    FIRST_DAY,
-    day_start,
-    make_forms,
-    make_responses,
-    make_ticket_versions,
-    make_world,
-    running,
-    settings_for,
-)
+from tests.extract import helpers as h
 
-A = day_start(FIRST_DAY)
+A = h.day_start(h.FIRST_DAY)
 B = A.replace(day=A.day + 1)
-TICKETS = make_ticket_versions(40)
+TICKETS = h.make_ticket_versions(40)
 
 
 class StatusAsNumber(Faults):
@@ -52,8 +43,8 @@ class StatusAsNumber(Faults):
 
 
 def test_an_over_threshold_run_commits_nothing_and_the_next_build_loads_none_of_it(home: Path) -> None:
-    with running(make_world(tickets=TICKETS), faults=StatusAsNumber(every=3)) as sim:
-        settings = settings_for(home, sim)
+    with h.running(h.make_world(tickets=TICKETS), faults=StatusAsNumber(every=3)) as sim:
+        settings = h.settings_for(home, sim)
         with pytest.raises(QuarantineThresholdError) as caught:
             extract_interval("zendesk", A, B, settings)
     assert "field 'status'" in str(caught.value) and "line " in str(caught.value)
@@ -70,12 +61,12 @@ def test_an_over_threshold_run_commits_nothing_and_the_next_build_loads_none_of_
 
 def test_the_run_after_an_over_threshold_run_starts_the_interval_over(home: Path) -> None:
     with (
-        running(make_world(tickets=TICKETS), faults=StatusAsNumber(every=3)) as sim,
+        h.running(h.make_world(tickets=TICKETS), faults=StatusAsNumber(every=3)) as sim,
         pytest.raises(QuarantineThresholdError),
     ):
-        extract_interval("zendesk", A, B, settings_for(home, sim))
-    with running(make_world(tickets=TICKETS)) as sim:  # the source fixed its data
-        result = extract_interval("zendesk", A, B, settings_for(home, sim))
+        extract_interval("zendesk", A, B, h.settings_for(home, sim))
+    with h.running(h.make_world(tickets=TICKETS)) as sim:  # the source fixed its data
+        result = extract_interval("zendesk", A, B, h.settings_for(home, sim))
         asked = [target for _, target, _ in sim.request_log]
     assert "start_time=" in asked[0]  # from the start, not resumed from the failed run's cursor
     assert result.records_quarantined == 0 and result.records_landed > 0
@@ -104,9 +95,9 @@ def test_manifests_carry_their_partition_quarantine_and_the_run_share(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("INSIGHTS_MAX_QUARANTINE_SHARE", "0.1")
-    world = make_world(forms=make_forms(["f1", "f2"]), responses={f: make_responses(f, 40) for f in ("f1", "f2")})
-    with running(world, faults=OneBadResponse()) as sim:
-        result = extract_interval("typeform", A, B, settings_for(home, sim))
+    world = h.make_world(forms=h.make_forms(["f1", "f2"]), responses={f: h.make_responses(f, 40) for f in ("f1", "f2")})
+    with h.running(world, faults=OneBadResponse()) as sim:
+        result = extract_interval("typeform", A, B, h.settings_for(home, sim))
     share = round(1 / (result.records_landed + 1), 6)
     manifests = {
         p.parent.relative_to(home / "raw").as_posix(): json.loads(p.read_text())

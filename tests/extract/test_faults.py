@@ -21,18 +21,9 @@ from insights.extraction.extract import StorageError, extract_interval
 from insights.extraction.http import HttpPolicy, SourceHTTPError
 from insights.extraction.landing import HashingWriter
 from insights_dev.simulator import Faults, SimRequest, SimResponse
-from tests.extract.helpers import (
-    FIRST_DAY,
-    day_start,
-    landed_json,
-    make_events,
-    make_ticket_versions,
-    make_world,
-    running,
-    settings_for,
-)
+from tests.extract import helpers as h
 
-A = day_start(FIRST_DAY)
+A = h.day_start(h.FIRST_DAY)
 B = A + timedelta(days=1)
 
 
@@ -76,9 +67,9 @@ def test_a_hanging_source_fails_after_its_read_retries_naming_the_timeout(
     monkeypatch.setenv("INSIGHTS_HTTP_READ_TIMEOUT", "0.3")
     hang = Hang(1.0)
     began = time.monotonic()
-    world = make_world(tickets=make_ticket_versions(5))
-    with running(world, faults=hang) as sim, pytest.raises(SourceHTTPError) as caught:
-        extract_interval("zendesk", A, B, settings_for(home, sim))
+    world = h.make_world(tickets=h.make_ticket_versions(5))
+    with h.running(world, faults=hang) as sim, pytest.raises(SourceHTTPError) as caught:
+        extract_interval("zendesk", A, B, h.settings_for(home, sim))
     assert hang.calls == HttpPolicy().read_retries + 1
     assert "no answer within the 0.3 s read timeout, 3 attempts (INSIGHTS_HTTP_READ_TIMEOUT" in str(caught.value)
     assert time.monotonic() - began < 10
@@ -103,10 +94,10 @@ def test_disk_full_is_said_plainly_and_not_taken_for_a_damaged_download(
         return real_write(self, data)
 
     monkeypatch.setattr(HashingWriter, "write", filling_disk)
-    world = make_world(make_events(900))
-    with running(world) as sim:
+    world = h.make_world(h.make_events(900))
+    with h.running(world) as sim:
         with pytest.raises(StorageError) as caught:
-            extract_interval("amplitude", A, B, settings_for(home, sim))
+            extract_interval("amplitude", A, B, h.settings_for(home, sim))
         exports = [t for _, t, _ in sim.request_log]
         message = str(caught.value)
         assert message.startswith(f"amplitude: cannot write under {home} (No space left on device")
@@ -114,7 +105,7 @@ def test_disk_full_is_said_plainly_and_not_taken_for_a_damaged_download(
         assert len(exports) == 1
         assert not list((home / "raw" / "_quarantine").rglob("*.jsonl"))
         monkeypatch.setattr(HashingWriter, "write", real_write)  # space freed
-        result = extract_interval("amplitude", A, B, settings_for(home, sim))
+        result = extract_interval("amplitude", A, B, h.settings_for(home, sim))
     assert result.complete and result.records_quarantined == 0 and result.records_landed > 0
 
 
@@ -161,9 +152,9 @@ def test_a_home_that_cannot_be_written_gives_one_clear_line(
 
 def test_an_extraction_into_a_home_that_cannot_be_written_names_the_folder(home: Path) -> None:
     """Where no CLI stands in between (an Airflow task): the first write of the extraction says it."""
-    world = make_world(tickets=make_ticket_versions(5))
-    with running(world) as sim, unwritable(home), pytest.raises(StorageError) as caught:
-        extract_interval("zendesk", A, B, settings_for(home, sim))
+    world = h.make_world(tickets=h.make_ticket_versions(5))
+    with h.running(world) as sim, unwritable(home), pytest.raises(StorageError) as caught:
+        extract_interval("zendesk", A, B, h.settings_for(home, sim))
     assert str(caught.value).startswith(f"zendesk: cannot write under {home} (")
 
 
@@ -187,9 +178,9 @@ def test_bytes_that_are_not_utf8_are_quarantined_naming_the_line_and_field(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("INSIGHTS_MAX_QUARANTINE_SHARE", "0.5")
-    tickets = make_ticket_versions(20)
-    with running(make_world(tickets=tickets), faults=LatinOneSubject()) as sim:
-        result = extract_interval("zendesk", A, B, settings_for(home, sim))
+    tickets = h.make_ticket_versions(20)
+    with h.running(h.make_world(tickets=tickets), faults=LatinOneSubject()) as sim:
+        result = extract_interval("zendesk", A, B, h.settings_for(home, sim))
     (row,) = [
         json.loads(line)
         for path in (home / "raw/_quarantine/zendesk").rglob("*.jsonl")
@@ -199,7 +190,7 @@ def test_bytes_that_are_not_utf8_are_quarantined_naming_the_line_and_field(
     assert row["reason"] == "not valid UTF-8: byte 0xe9 at character 4 of key 'subject'"
     assert row["source_file"].startswith("GET /api/v2/incremental/tickets/cursor.json?start_time=")
     assert result.records_quarantined == 1
-    assert len(landed_json(home / "raw/zendesk")) == result.records_landed > 0
+    assert len(h.landed_json(home / "raw/zendesk")) == result.records_landed > 0
 
 
 def test_a_line_that_is_not_utf8_is_quarantined_with_its_line_number(tmp_path: Path) -> None:

@@ -16,25 +16,16 @@ from insights.extraction.http import SourceAuthError, SourceHTTPError, make_sess
 from insights.settings import SourceEndpoint
 from insights_dev.simulator import Faults, SimRequest, SimResponse
 from insights_dev.simulator.protocol import json_response
-from tests.extract.helpers import (
-    FIRST_DAY,
-    day_start,
-    landed_json,
-    make_events,
-    make_forms,
-    make_responses,
-    make_ticket_versions,
-    make_world,
-    running,
-    settings_for,
-)
+from tests.extract import helpers as h
 
-A = day_start(FIRST_DAY)
+A = h.day_start(h.FIRST_DAY)
 B = A + timedelta(days=1)
 
 
 def small_world():  # type: ignore[no-untyped-def]
-    return make_world(make_events(200), make_ticket_versions(20), make_forms(["f1"]), {"f1": make_responses("f1", 40)})
+    return h.make_world(
+        h.make_events(200), h.make_ticket_versions(20), h.make_forms(["f1"]), {"f1": h.make_responses("f1", 40)}
+    )
 
 
 class Recorder(Faults):
@@ -76,14 +67,14 @@ class Recorder(Faults):
 )
 def test_auth_scheme_and_user_agent(home: Path, source: str, scheme: str, secret: str) -> None:
     spy = Recorder()
-    with running(small_world(), faults=spy) as sim:
-        result = extract_interval(source, A, B, settings_for(home, sim))
+    with h.running(small_world(), faults=spy) as sim:
+        result = extract_interval(source, A, B, h.settings_for(home, sim))
     assert result.records_landed > 0
     headers = [r.headers for _, s, r in spy.seen if s == source]
     assert headers, "no request reached the server"
-    for h in headers:
-        assert h["user-agent"].startswith("product-insights-warehouse/")
-        kind, _, value = h["authorization"].partition(" ")
+    for sent in headers:
+        assert sent["user-agent"].startswith("product-insights-warehouse/")
+        kind, _, value = sent["authorization"].partition(" ")
         assert kind == scheme
         assert (base64.b64decode(value).decode() if scheme == "Basic" else value) == secret
 
@@ -107,48 +98,50 @@ def test_session_refuses_anything_but_get() -> None:
 def test_refused_credentials_give_a_clear_error_without_the_secret(
     home: Path, source: str, bad_credentials: dict[str, str], status: int, path: str
 ) -> None:
-    with running(small_world()) as sim:
+    with h.running(small_world()) as sim:
         endpoint = SourceEndpoint(source, sim.base_url(source), bad_credentials)
         with pytest.raises(SourceAuthError) as caught:
-            extract_interval(source, A, B, settings_for(home, sim, **{source: endpoint}))
+            extract_interval(source, A, B, h.settings_for(home, sim, **{source: endpoint}))
         statuses = [s for _, _, s in sim.request_log]
     message = str(caught.value)
     assert message.startswith(f"{source}: authentication refused (HTTP {status})")
     assert path in message
     assert "WRONG-SECRET-123" not in message
     assert statuses == [status]  # an auth failure is not retried
-    assert landed_json(home / "raw") == []
+    assert h.landed_json(home / "raw") == []
 
 
 def test_missing_credentials_name_the_environment_variables(home: Path) -> None:
     endpoint = SourceEndpoint("zendesk", "http://127.0.0.1:9/zendesk", {"email": "", "api_token": ""})
     with pytest.raises(SourceAuthError, match="INSIGHTS_ZENDESK_EMAIL, INSIGHTS_ZENDESK_API_TOKEN"):
-        extract_interval("zendesk", A, B, settings_for(home, zendesk=endpoint))
+        extract_interval("zendesk", A, B, h.settings_for(home, zendesk=endpoint))
 
 
 def test_no_base_url_is_a_clear_error(home: Path) -> None:
     with pytest.raises(RuntimeError, match="INSIGHTS_TYPEFORM_URL"):
-        extract_interval("typeform", A, B, settings_for(home))
+        extract_interval("typeform", A, B, h.settings_for(home))
 
 
 def test_server_errors_are_retried_and_nothing_is_lost(home: Path, tmp_path: Path) -> None:
     world = small_world()
-    with running(world) as sim:
-        baseline = extract_interval("zendesk", A, B, settings_for(tmp_path / "baseline", sim))
+    with h.running(world) as sim:
+        baseline = extract_interval("zendesk", A, B, h.settings_for(tmp_path / "baseline", sim))
     faults = Recorder("zendesk", injected=[(503, {}), (502, {}), (500, {})])
-    with running(world, faults=faults) as sim:
-        result = extract_interval("zendesk", A, B, settings_for(home, sim))
+    with h.running(world, faults=faults) as sim:
+        result = extract_interval("zendesk", A, B, h.settings_for(home, sim))
         statuses = [s for _, _, s in sim.request_log]
     assert statuses[:4] == [503, 502, 500, 200]
     assert result.requests == len(statuses) == baseline.requests + 3
-    assert sorted(map(str, landed_json(home / "raw"))) == sorted(map(str, landed_json(tmp_path / "baseline" / "raw")))
+    assert sorted(map(str, h.landed_json(home / "raw"))) == sorted(
+        map(str, h.landed_json(tmp_path / "baseline" / "raw"))
+    )
     assert result.records_landed == baseline.records_landed > 0
 
 
 def test_retry_after_is_honoured(home: Path) -> None:
     faults = Recorder("zendesk", injected=[(429, {"Retry-After": "2"})])
-    with running(small_world(), faults=faults) as sim:
-        result = extract_interval("zendesk", A, B, settings_for(home, sim))
+    with h.running(small_world(), faults=faults) as sim:
+        result = extract_interval("zendesk", A, B, h.settings_for(home, sim))
         statuses = [s for _, _, s in sim.request_log]
     times = [t for t, s, _ in faults.seen if s == "zendesk"]
     assert statuses[:2] == [429, 200]
@@ -161,8 +154,8 @@ def test_total_wait_is_capped(home: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("INSIGHTS_HTTP_MAX_WAIT", "2.5")
     faults = Recorder("typeform", always=(429, {"Retry-After": "1"}))
     began = time.monotonic()
-    with running(small_world(), faults=faults) as sim, pytest.raises(SourceHTTPError) as caught:
-        extract_interval("typeform", A, B, settings_for(home, sim))
+    with h.running(small_world(), faults=faults) as sim, pytest.raises(SourceHTTPError) as caught:
+        extract_interval("typeform", A, B, h.settings_for(home, sim))
     elapsed = time.monotonic() - began
     assert "HTTP 429 after the retry budget was spent" in str(caught.value)
     assert "/typeform/forms" in str(caught.value)
@@ -173,11 +166,11 @@ def test_total_wait_is_capped(home: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_amplitude_504_is_not_retried_but_splits_the_window(home: Path, tmp_path: Path) -> None:
     world = small_world()
-    with running(world) as sim:
-        baseline = extract_interval("amplitude", A, B, settings_for(tmp_path / "baseline", sim))
+    with h.running(world) as sim:
+        baseline = extract_interval("amplitude", A, B, h.settings_for(tmp_path / "baseline", sim))
     faults = Recorder("amplitude", injected=[(504, {})])
-    with running(world, faults=faults) as sim:
-        result = extract_interval("amplitude", A, B, settings_for(home, sim))
+    with h.running(world, faults=faults) as sim:
+        result = extract_interval("amplitude", A, B, h.settings_for(home, sim))
         log = sim.request_log
     assert log[0][2] == 504
     assert "start=20260802T22&end=20260803T23" in log[0][1]
@@ -212,7 +205,7 @@ def test_connection_failures_are_retried_then_reported(home: Path, monkeypatch: 
     endpoint = SourceEndpoint("typeform", f"http://127.0.0.1:{port}/typeform", {"token": "t"})
     try:
         with pytest.raises(SourceHTTPError, match=r"typeform: cannot reach GET http://127\.0\.0\.1:\d+/typeform/forms"):
-            extract_interval("typeform", A, B, settings_for(home, typeform=endpoint))
+            extract_interval("typeform", A, B, h.settings_for(home, typeform=endpoint))
     finally:
         stop.set()
         thread.join(timeout=5)

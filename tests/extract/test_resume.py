@@ -23,35 +23,20 @@ import pytest
 
 from insights.extraction.extract import ExtractResult, extract_interval
 from insights_dev.simulator import Limits, SimulatorServer
-from tests.extract.helpers import (
-    FIRST_DAY,
-    NOW,
-    SlowFaults,
-    day_start,
-    file_digests,
-    landed_records,
-    make_events,
-    make_forms,
-    make_responses,
-    make_ticket_versions,
-    make_world,
-    running,
-    settings_for,
-    sim_env,
-)
+from tests.extract import helpers as h
 
-A = day_start(FIRST_DAY)
+A = h.day_start(h.FIRST_DAY)
 LIMITS = Limits(
     zendesk_requests_per_minute=100_000,
     typeform_requests_per_second=100_000,
     zendesk_max_per_page=3,
     amplitude_max_events_per_export=60,
 )
-WORLD = make_world(
-    make_events(900),
-    make_ticket_versions(40),
-    make_forms(["f1", "f2", "f3"]),
-    {f: make_responses(f, 3600) for f in ("f1", "f2", "f3")},
+WORLD = h.make_world(
+    h.make_events(900),
+    h.make_ticket_versions(40),
+    h.make_forms(["f1", "f2", "f3"]),
+    {f: h.make_responses(f, 3600) for f in ("f1", "f2", "f3")},
 )
 
 
@@ -65,7 +50,7 @@ def progress(home: Path, source: str) -> dict[str, Any]:
 
 
 def start_extraction(home: Path, sim: SimulatorServer, source: str, start: datetime, end: datetime) -> subprocess.Popen:
-    env = {**os.environ, **sim_env(home, sim, source), "INSIGHTS_HTTP_BACKOFF_FACTOR": "0.01"}
+    env = {**os.environ, **h.sim_env(home, sim, source), "INSIGHTS_HTTP_BACKOFF_FACTOR": "0.01"}
     log = (home / f"{source}-{time.monotonic_ns()}.log").open("w")
     return subprocess.Popen(
         [sys.executable, "-m", "insights.extraction.extract", source, start.isoformat(), end.isoformat()],
@@ -101,22 +86,22 @@ def run_killed_twice(
 ) -> tuple[Path, ExtractResult, Path, ExtractResult]:
     baseline_home, home = tmp_path / "baseline", tmp_path / "killed"
     home.mkdir()
-    with running(WORLD, limits=LIMITS) as sim:
-        baseline = extract_interval(source, A, end, settings_for(baseline_home, sim))
-    with running(WORLD, limits=LIMITS, faults=SlowFaults(0.05)) as sim:
+    with h.running(WORLD, limits=LIMITS) as sim:
+        baseline = extract_interval(source, A, end, h.settings_for(baseline_home, sim))
+    with h.running(WORLD, limits=LIMITS, faults=h.SlowFaults(0.05)) as sim:
         for kill_point in (first_kill, second_kill):
             process = start_extraction(home, sim, source, A, end)
             kill_when(process, lambda kill_point=kill_point: kill_point(home))
             assert progress(home, source), "the killed run left no resume point"
-    with running(WORLD, limits=LIMITS) as sim:
-        resumed = extract_interval(source, A, end, settings_for(home, sim))
+    with h.running(WORLD, limits=LIMITS) as sim:
+        resumed = extract_interval(source, A, end, h.settings_for(home, sim))
     return baseline_home, baseline, home, resumed
 
 
 def assert_same_landing(baseline_home: Path, home: Path, source: str) -> None:
     raw, expected_raw = home / "raw" / source, baseline_home / "raw" / source
-    assert landed_records(raw) == landed_records(expected_raw)  # nothing lost, nothing duplicated
-    assert file_digests(raw) == file_digests(expected_raw)  # and the very same files
+    assert h.landed_records(raw) == h.landed_records(expected_raw)  # nothing lost, nothing duplicated
+    assert h.file_digests(raw) == h.file_digests(expected_raw)  # and the very same files
     manifests = sorted(p.relative_to(raw) for p in raw.rglob("_manifest.json"))
     assert manifests == sorted(p.relative_to(expected_raw) for p in expected_raw.rglob("_manifest.json"))
     assert not [p for p in (home / "raw").rglob(".*") if p.is_file()]  # no temp files left behind
@@ -169,5 +154,5 @@ def test_amplitude_resumes_at_the_next_upload_hour(tmp_path: Path) -> None:
     )
     assert_same_landing(baseline_home, home, "amplitude")
     assert resumed.requests < baseline.requests
-    cutoff = (NOW - timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S.%f")  # exportable 2 h after upload
+    cutoff = (h.NOW - timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S.%f")  # exportable 2 h after upload
     assert baseline.records_landed == sum(1 for e in WORLD.events if e["server_upload_time"] <= cutoff) > 800

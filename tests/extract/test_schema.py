@@ -27,19 +27,9 @@ from insights.sources.amplitude.client import events_schema, validate_event
 from insights.sources.typeform.client import validate_form, validate_response
 from insights.sources.zendesk.client import validate_ticket
 from insights.warehouse import connect, run_dbt, schema_name
-from tests.extract.helpers import (
-    FIRST_DAY,
-    day_start,
-    make_events,
-    make_forms,
-    make_responses,
-    make_ticket_versions,
-    make_world,
-    running,
-    settings_for,
-)
+from tests.extract import helpers as h
 
-A = day_start(FIRST_DAY)
+A = h.day_start(h.FIRST_DAY)
 B = A.replace(day=A.day + 1)
 
 
@@ -67,17 +57,26 @@ def test_a_malformed_schema_entry_is_refused_naming_file_entry_and_key(tmp_path:
     project = tmp_path / "dbt_project"
     path = sources_yaml("zendesk", project)
     path.parent.mkdir(parents=True)
-    text = sources_yaml("zendesk").read_text().replace("{name: replies, path: [metric_set, replies], type: integer}",
-                                                        "{name: replies, path: [metric_set, replies], type: int}")
+    text = (
+        sources_yaml("zendesk")
+        .read_text()
+        .replace(
+            "{name: replies, path: [metric_set, replies], type: integer}",
+            "{name: replies, path: [metric_set, replies], type: int}",
+        )
+    )
     path.write_text(text)
-    with pytest.raises(SchemaError, match=r"_zendesk__sources\.yml: table 'tickets', fields\[20\] \(replies\): "
-                                          r"field 'type': expected one of"):
+    with pytest.raises(
+        SchemaError,
+        match=r"_zendesk__sources\.yml: table 'tickets', fields\[20\] \(replies\): "
+        r"field 'type': expected one of",
+    ):
         read_stream_schema("zendesk", "tickets", project)
 
 
-EVENT = make_events(1)[0]
-TICKET = {**make_ticket_versions(1)[0], "generated_timestamp": 1785801600}
-RESPONSE = make_responses("f1", 1)[0]
+EVENT = h.make_events(1)[0]
+TICKET = {**h.make_ticket_versions(1)[0], "generated_timestamp": 1785801600}
+RESPONSE = h.make_responses("f1", 1)[0]
 
 
 @pytest.mark.parametrize(
@@ -86,17 +85,29 @@ RESPONSE = make_responses("f1", 1)[0]
         (validate_event, {**EVENT, "session_id": "abc"}, "session_id", "is a string, expected an integer"),
         (validate_event, {**EVENT, "event_time": "20261031T101500Z"}, "event_time", "not a timestamp"),
         (validate_event, {**EVENT, "event_time": "2026-10-31T10:15:00"}, "event_time", "not a timestamp"),
-        (validate_event, {**EVENT, "server_upload_time": "2026-02-30 10:00:00"}, "server_upload_time",
-         "not a timestamp"),
+        (
+            validate_event,
+            {**EVENT, "server_upload_time": "2026-02-30 10:00:00"},
+            "server_upload_time",
+            "not a timestamp",
+        ),
         (validate_event, {**EVENT, "amplitude_id": 2**64}, "amplitude_id", "outside the 64-bit integers"),
         (validate_event, {**EVENT, "event_properties": None}, "event_properties", "is null, expected an object"),
-        (validate_event, {**EVENT, "user_properties": {"email": ["a@b.c"]}}, "user_properties.email",
-         "is an array, expected a string"),
+        (
+            validate_event,
+            {**EVENT, "user_properties": {"email": ["a@b.c"]}},
+            "user_properties.email",
+            "is an array, expected a string",
+        ),
         (validate_ticket, {**TICKET, "requester_id": "12"}, "requester_id", "expected an integer"),
         (validate_ticket, {**TICKET, "status": "escalated"}, "status", "not one of new, open"),
         (validate_ticket, {**TICKET, "updated_at": "2026-08-03 10:00:00"}, "updated_at", "not a timestamp"),
-        (validate_ticket, {**TICKET, "metric_set": {"reply_time_in_minutes": {"calendar": "5"}}},
-         "metric_set.reply_time_in_minutes.calendar", "expected a number"),
+        (
+            validate_ticket,
+            {**TICKET, "metric_set": {"reply_time_in_minutes": {"calendar": "5"}}},
+            "metric_set.reply_time_in_minutes.calendar",
+            "expected a number",
+        ),
         (validate_response, {**RESPONSE, "submitted_at": 1785801600}, "submitted_at", "expected a timestamp"),
         (validate_response, {**RESPONSE, "calculated": {"score": "high"}}, "calculated.score", "expected a number"),
         (validate_form, {"id": "f1", "fields": {"nps": 1}}, "fields", "expected an array"),
@@ -114,7 +125,7 @@ def test_well_formed_records_of_every_stream_pass() -> None:
     assert validate_event(EVENT) is None
     assert validate_ticket(TICKET) is None
     assert validate_response(RESPONSE) is None
-    assert validate_form(make_forms(["f1"])["f1"]) is None
+    assert validate_form(h.make_forms(["f1"])["f1"]) is None
     assert validate_event({**EVENT, "brand_new_field": {"x": 1}, "user_id": None}) is None  # drift passes
 
 
@@ -131,13 +142,13 @@ def test_mistyped_session_id_and_compact_event_time_are_quarantined_and_staging_
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("INSIGHTS_MAX_QUARANTINE_SHARE", "0.05")
-    events = make_events(300)
+    events = h.make_events(300)
     in_day = [i for i, e in enumerate(events) if A.strftime("%Y-%m-%d") == e["server_upload_time"][:10]]
     mistyped, compact = events[in_day[0]], events[in_day[1]]
     mistyped["session_id"] = "abc"
     compact["event_time"] = "20261031T101500Z"
-    with running(make_world(events)) as sim:
-        settings = settings_for(home, sim)
+    with h.running(h.make_world(events)) as sim:
+        settings = h.settings_for(home, sim)
         result = extract_interval("amplitude", A, B, settings)
     rows = [
         json.loads(line)
@@ -167,19 +178,39 @@ def test_mistyped_session_id_and_compact_event_time_are_quarantined_and_staging_
 def _insert_bad_rows(settings: Settings, target: str) -> None:
     """Raw rows the landing would have refused, written straight into the raw tables."""
     bad_event = {**EVENT, "session_id": "abc", "event_time": "20261031T101500Z", "amplitude_id": "1e99"}
-    bad_ticket = {**TICKET, "id": 7, "created_at": "yesterday", "requester_id": "x",
-                  "metric_set": {"replies": "x", "reply_time_in_minutes": {"calendar": "soon"}}}
-    bad_response = {**RESPONSE, "landed_at": "20261031T101500Z", "calculated": {"score": "high"},
-                    "answers": [{"field": {"id": "q", "type": "number"}, "type": "number", "number": "ten"},
-                                {"field": {"id": "b", "type": "yes_no"}, "type": "boolean", "boolean": "maybe"}]}
+    bad_ticket = {
+        **TICKET,
+        "id": 7,
+        "created_at": "yesterday",
+        "requester_id": "x",
+        "metric_set": {"replies": "x", "reply_time_in_minutes": {"calendar": "soon"}},
+    }
+    bad_response = {
+        **RESPONSE,
+        "landed_at": "20261031T101500Z",
+        "calculated": {"score": "high"},
+        "answers": [
+            {"field": {"id": "q", "type": "number"}, "type": "number", "number": "ten"},
+            {"field": {"id": "b", "type": "yes_no"}, "type": "boolean", "boolean": "maybe"},
+        ],
+    }
     raw = schema_name("raw", target)
     rows = [
-        (f"insert into {raw}.amplitude_events (payload, dt, hour, _file, _line, _loaded_at) "
-         f"values (%s, date '2026-08-03', 10, 'by-hand', 1, current_timestamp)", bad_event),
-        (f"insert into {raw}.zendesk_tickets (payload, dt, _file, _line, _loaded_at) "
-         f"values (%s, date '2026-08-03', 'by-hand', 1, current_timestamp)", bad_ticket),
-        (f"insert into {raw}.typeform_responses (payload, dt, form_id, _file, _line, _loaded_at) "
-         f"values (%s, date '2026-08-03', 'f1', 'by-hand', 1, current_timestamp)", bad_response),
+        (
+            f"insert into {raw}.amplitude_events (payload, dt, hour, _file, _line, _loaded_at) "
+            f"values (%s, date '2026-08-03', 10, 'by-hand', 1, current_timestamp)",
+            bad_event,
+        ),
+        (
+            f"insert into {raw}.zendesk_tickets (payload, dt, _file, _line, _loaded_at) "
+            f"values (%s, date '2026-08-03', 'by-hand', 1, current_timestamp)",
+            bad_ticket,
+        ),
+        (
+            f"insert into {raw}.typeform_responses (payload, dt, form_id, _file, _line, _loaded_at) "
+            f"values (%s, date '2026-08-03', 'f1', 'by-hand', 1, current_timestamp)",
+            bad_response,
+        ),
     ]
     with connect(settings, target) as con:
         if target == "duckdb":
@@ -222,19 +253,28 @@ def test_staging_never_fails_on_a_value_written_into_the_raw_tables_by_hand(home
     Postgres), so the models reading it build instead of failing every night."""
     from insights.warehouse import load_raw
 
-    settings = _warehouse_settings(settings_for(home))
+    settings = _warehouse_settings(h.settings_for(home))
     load_raw(settings, target)
     _insert_bad_rows(settings, target)
-    run_dbt(["run", "--select", "stg_amplitude__events stg_zendesk__tickets stg_typeform__responses "
-             "stg_typeform__answers"], settings, target)
+    run_dbt(
+        ["run", "--select", "stg_amplitude__events stg_zendesk__tickets stg_typeform__responses stg_typeform__answers"],
+        settings,
+        target,
+    )
     stg = schema_name("staging", target)
-    assert _query(settings, target, f"select session_id, event_time, amplitude_id from {stg}.stg_amplitude__events") \
-        == [(None, None, None)]
-    assert _query(settings, target, f"select ticket_id, created_at, requester_id, replies, "
-                                    f"reply_time_calendar_minutes from {stg}.stg_zendesk__tickets") \
-        == [(7, None, None, None, None)]
-    assert _query(settings, target, f"select landed_at, calculated_score from {stg}.stg_typeform__responses") \
-        == [(None, None)]
-    assert sorted(_query(settings, target, f"select answer_type, value_number, value_boolean "
-                                           f"from {stg}.stg_typeform__answers"), key=repr) \
-        == [("boolean", None, None), ("number", None, None)]
+    assert _query(
+        settings, target, f"select session_id, event_time, amplitude_id from {stg}.stg_amplitude__events"
+    ) == [(None, None, None)]
+    assert _query(
+        settings,
+        target,
+        f"select ticket_id, created_at, requester_id, replies, "
+        f"reply_time_calendar_minutes from {stg}.stg_zendesk__tickets",
+    ) == [(7, None, None, None, None)]
+    assert _query(settings, target, f"select landed_at, calculated_score from {stg}.stg_typeform__responses") == [
+        (None, None)
+    ]
+    assert sorted(
+        _query(settings, target, f"select answer_type, value_number, value_boolean from {stg}.stg_typeform__answers"),
+        key=repr,
+    ) == [("boolean", None, None), ("number", None, None)]

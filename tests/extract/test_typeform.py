@@ -14,21 +14,9 @@ import pytest
 from insights.extraction.extract import extract_interval
 from insights_dev.simulator import Faults, Limits, SimRequest, SimResponse
 from insights_dev.simulator.protocol import json_response
-from tests.extract.helpers import (
-    FIRST_DAY,
-    day_start,
-    file_digests,
-    iso,
-    landed_json,
-    make_forms,
-    make_responses,
-    make_world,
-    read_lines,
-    running,
-    settings_for,
-)
+from tests.extract import helpers as h
 
-A = day_start(FIRST_DAY)
+A = h.day_start(h.FIRST_DAY)
 B = A + timedelta(days=1)
 
 
@@ -37,15 +25,15 @@ def response_at(form_id: str, token: str, moment) -> dict:  # type: ignore[no-un
         "response_id": token,
         "token": token,
         "response_type": "completed",
-        "landed_at": iso(moment - timedelta(minutes=1)),
-        "submitted_at": iso(moment),
+        "landed_at": h.iso(moment - timedelta(minutes=1)),
+        "submitted_at": h.iso(moment),
         "answers": [],
     }
 
 
 def big_form() -> list[dict]:
     """2,400 responses inside day A, plus the edges of the asked range [A - 30 min, B]."""
-    items = make_responses("big", 2400, days=1)
+    items = h.make_responses("big", 2400, days=1)
     items += [
         response_at("big", "lookback-in", A - timedelta(minutes=10)),
         response_at("big", "lookback-out", A - timedelta(minutes=40)),
@@ -61,20 +49,20 @@ def responses_dir(home: Path, form_id: str) -> Path:
 
 def test_responses_are_paged_with_before_and_include_the_lookback(home: Path) -> None:
     items = big_form()
-    world = make_world(forms=make_forms(["big"]), responses={"big": items})
-    with running(world) as sim:
-        result = extract_interval("typeform", A, B, settings_for(home, sim))
+    world = h.make_world(forms=h.make_forms(["big"]), responses={"big": items})
+    with h.running(world) as sim:
+        result = extract_interval("typeform", A, B, h.settings_for(home, sim))
         log = sim.request_log
     expected = Counter(
         i["token"]
         for i in items
-        if iso(A - timedelta(minutes=30)) <= i["submitted_at"] <= iso(B)  # same-format strings sort as time
+        if h.iso(A - timedelta(minutes=30)) <= i["submitted_at"] <= h.iso(B)  # same-format strings sort as time
     )
-    landed = landed_json(responses_dir(home, "big"))
+    landed = h.landed_json(responses_dir(home, "big"))
     assert Counter(r["token"] for r in landed) == expected
     assert "lookback-in" in expected and "at-end" in expected and len(expected) == 2402
     parts = sorted(responses_dir(home, "big").glob("part-*.jsonl.gz"))
-    assert [len(read_lines(p)) for p in parts] == [1000, 1000, 402]
+    assert [len(h.read_lines(p)) for p in parts] == [1000, 1000, 402]
     calls = [parse_qs(urlsplit(t).query) for _, t, _ in log if t.startswith("/typeform/forms/big/responses")]
     assert len(calls) == 4  # three pages, then the empty page that ends the paging
     for n, query in enumerate(calls):
@@ -84,10 +72,10 @@ def test_responses_are_paged_with_before_and_include_the_lookback(home: Path) ->
         if n == 0:
             assert "before" not in query
         else:  # the token of the last (oldest) response of the previous page
-            assert query["before"] == [json.loads(read_lines(parts[n - 1])[-1])["token"]]
+            assert query["before"] == [json.loads(h.read_lines(parts[n - 1])[-1])["token"]]
     manifest = json.loads((responses_dir(home, "big") / "_manifest.json").read_text())
     assert manifest["rows"] == 2402 and manifest["since"] == "2026-08-02T23:30:00Z"
-    definition = read_lines(home / "raw/typeform/forms/dt=2026-08-03/form_id=big.jsonl.gz")
+    definition = h.read_lines(home / "raw/typeform/forms/dt=2026-08-03/form_id=big.jsonl.gz")
     assert [json.loads(line) for line in definition] == [world.forms["big"]]
     assert result.records_landed == 2402 + 1
 
@@ -95,9 +83,9 @@ def test_responses_are_paged_with_before_and_include_the_lookback(home: Path) ->
 @pytest.mark.slow  # ~400 requests: about 20 s while the simulator answers keep-alive requests in ~44 ms
 def test_every_form_of_every_listing_page_is_extracted(home: Path) -> None:
     form_ids = [f"form{n:03d}" for n in range(203)]  # more than one page of 200
-    world = make_world(forms=make_forms(form_ids), responses={"form007": make_responses("form007", 30)})
-    with running(world) as sim:
-        extract_interval("typeform", A, B, settings_for(home, sim))
+    world = h.make_world(forms=h.make_forms(form_ids), responses={"form007": h.make_responses("form007", 30)})
+    with h.running(world) as sim:
+        extract_interval("typeform", A, B, h.settings_for(home, sim))
         listing = [t for _, t, _ in sim.request_log if urlsplit(t).path == "/typeform/forms"]
     assert [parse_qs(urlsplit(t).query) for t in listing] == [
         {"page": ["1"], "page_size": ["200"]},
@@ -110,39 +98,39 @@ def test_every_form_of_every_listing_page_is_extracted(home: Path) -> None:
     # a form without responses in the interval has a complete, empty partition
     empty = json.loads((responses_dir(home, "form000") / "_manifest.json").read_text())
     assert empty["files"] == []
-    assert len(landed_json(responses_dir(home, "form007"))) > 0
+    assert len(h.landed_json(responses_dir(home, "form007"))) > 0
 
 
 def test_rate_limit_waits_and_loses_nothing(home: Path, tmp_path: Path) -> None:
-    world = make_world(
-        forms=make_forms(["f1", "f2"]), responses={"f1": make_responses("f1", 60), "f2": make_responses("f2", 60)}
+    world = h.make_world(
+        forms=h.make_forms(["f1", "f2"]), responses={"f1": h.make_responses("f1", 60), "f2": h.make_responses("f2", 60)}
     )
-    with running(world) as sim:
-        extract_interval("typeform", A, B, settings_for(tmp_path / "unlimited", sim))
+    with h.running(world) as sim:
+        extract_interval("typeform", A, B, h.settings_for(tmp_path / "unlimited", sim))
     began = time.monotonic()
-    with running(world, limits=Limits(typeform_requests_per_second=2)) as sim:
-        result = extract_interval("typeform", A, B, settings_for(home, sim))
+    with h.running(world, limits=Limits(typeform_requests_per_second=2)) as sim:
+        result = extract_interval("typeform", A, B, h.settings_for(home, sim))
         statuses = [s for _, _, s in sim.request_log]
     elapsed = time.monotonic() - began
     assert statuses.count(429) >= 1
     assert statuses.count(200) == 7  # list, 2 definitions, 2 x (page + empty page)
     assert result.waited_seconds >= 1.0 and elapsed >= 2.0  # 7 accepted requests at 2 per second
-    assert file_digests(home / "raw") == file_digests(tmp_path / "unlimited" / "raw")
+    assert h.file_digests(home / "raw") == h.file_digests(tmp_path / "unlimited" / "raw")
 
 
 def test_rerun_replaces_the_interval_and_forgets_deleted_forms(home: Path) -> None:
-    forms = make_forms(["keep", "gone"])
-    responses = {"keep": make_responses("keep", 50), "gone": make_responses("gone", 50)}
-    with running(make_world(forms=forms, responses=responses)) as sim:
-        settings = settings_for(home, sim)
+    forms = h.make_forms(["keep", "gone"])
+    responses = {"keep": h.make_responses("keep", 50), "gone": h.make_responses("gone", 50)}
+    with h.running(h.make_world(forms=forms, responses=responses)) as sim:
+        settings = h.settings_for(home, sim)
         extract_interval("typeform", A, B, settings)
-        first = file_digests(home / "raw")
+        first = h.file_digests(home / "raw")
         extract_interval("typeform", A, B, settings)
-        assert file_digests(home / "raw") == first  # idempotent: same files, same bytes
+        assert h.file_digests(home / "raw") == first  # idempotent: same files, same bytes
     assert any("form_id=gone" in k for k in first)
-    with running(make_world(forms={"keep": forms["keep"]}, responses={"keep": responses["keep"]})) as sim:
-        extract_interval("typeform", A, B, settings_for(home, sim))
-    assert file_digests(home / "raw") == {k: v for k, v in first.items() if "form_id=gone" not in k}
+    with h.running(h.make_world(forms={"keep": forms["keep"]}, responses={"keep": responses["keep"]})) as sim:
+        extract_interval("typeform", A, B, h.settings_for(home, sim))
+    assert h.file_digests(home / "raw") == {k: v for k, v in first.items() if "form_id=gone" not in k}
     assert not (responses_dir(home, "gone") / "_manifest.json").exists()
 
 
@@ -162,21 +150,21 @@ class DropTokens(Faults):
 
 def test_response_without_id_is_quarantined(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INSIGHTS_MAX_QUARANTINE_SHARE", "0.1")
-    world = make_world(forms=make_forms(["f1"]), responses={"f1": make_responses("f1", 90)})
-    with running(world, faults=DropTokens()) as sim:
-        result = extract_interval("typeform", A, B, settings_for(home, sim))
+    world = h.make_world(forms=h.make_forms(["f1"]), responses={"f1": h.make_responses("f1", 90)})
+    with h.running(world, faults=DropTokens()) as sim:
+        result = extract_interval("typeform", A, B, h.settings_for(home, sim))
     quarantine = home / "raw/_quarantine/typeform/responses/form_id=f1/dt=2026-08-03/part-00001.jsonl"
     (row,) = [json.loads(line) for line in quarantine.read_text().splitlines()]
     assert (row["line"], row["field"]) == (2, "response_id")
     assert row["reason"] == "required key 'response_id' is None, expected a non-empty string"
     assert row["source_file"] == "GET /forms/f1/responses?before="
     assert result.records_quarantined == 1
-    assert len(landed_json(responses_dir(home, "f1"))) == result.records_landed - 1  # minus the definition
+    assert len(h.landed_json(responses_dir(home, "f1"))) == result.records_landed - 1  # minus the definition
 
 
 def test_interval_must_start_at_midnight(home: Path) -> None:
     with pytest.raises(ValueError, match="must be 00:00 UTC"):
-        extract_interval("typeform", A + timedelta(hours=6), B, settings_for(home))
+        extract_interval("typeform", A + timedelta(hours=6), B, h.settings_for(home))
 
 
 class FormDeletedAfterListing(Faults):
@@ -187,14 +175,14 @@ class FormDeletedAfterListing(Faults):
 
 
 def test_a_form_deleted_after_the_listing_is_skipped(home: Path) -> None:
-    forms = make_forms(["gone", "kept"])
-    responses = {"gone": make_responses("gone", 20), "kept": make_responses("kept", 20)}
-    with running(make_world(forms=forms, responses=responses), faults=FormDeletedAfterListing()) as sim:
-        result = extract_interval("typeform", A, B, settings_for(home, sim))
+    forms = h.make_forms(["gone", "kept"])
+    responses = {"gone": h.make_responses("gone", 20), "kept": h.make_responses("kept", 20)}
+    with h.running(h.make_world(forms=forms, responses=responses), faults=FormDeletedAfterListing()) as sim:
+        result = extract_interval("typeform", A, B, h.settings_for(home, sim))
     assert not (home / "raw/typeform/forms/dt=2026-08-03/form_id=gone.jsonl.gz").exists()
     assert (home / "raw/typeform/forms/dt=2026-08-03/form_id=kept.jsonl.gz").exists()
-    assert landed_json(responses_dir(home, "gone")) == []
-    assert len(landed_json(responses_dir(home, "kept"))) == result.records_landed - 1 > 0
+    assert h.landed_json(responses_dir(home, "gone")) == []
+    assert len(h.landed_json(responses_dir(home, "kept"))) == result.records_landed - 1 > 0
 
 
 class NpsOutOfRange(Faults):
@@ -216,9 +204,9 @@ class NpsOutOfRange(Faults):
 
 def test_nps_answers_outside_0_to_10_are_quarantined_and_counted(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INSIGHTS_MAX_QUARANTINE_SHARE", "0.1")
-    world = make_world(forms=make_forms(["f1"]), responses={"f1": make_responses("f1", 90)})
-    with running(world, faults=NpsOutOfRange()) as sim:
-        result = extract_interval("typeform", A, B, settings_for(home, sim))
+    world = h.make_world(forms=h.make_forms(["f1"]), responses={"f1": h.make_responses("f1", 90)})
+    with h.running(world, faults=NpsOutOfRange()) as sim:
+        result = extract_interval("typeform", A, B, h.settings_for(home, sim))
     quarantine = home / "raw/_quarantine/typeform/responses/form_id=f1/dt=2026-08-03/part-00001.jsonl"
     rows = [json.loads(line) for line in quarantine.read_text().splitlines()]
     assert [(r["line"], r["field"]) for r in rows] == [(1, "answers[0].number"), (2, "answers[0].number")]
@@ -226,6 +214,6 @@ def test_nps_answers_outside_0_to_10_are_quarantined_and_counted(home: Path, mon
     assert rows[1]["reason"] == "NPS answer 7.5 (question 'f1-nps') is outside the 0..10 scale"
     assert result.records_quarantined == 2
     assert result.quarantined_by_field == {"answers[].number": 2}  # the run summary's count
-    landed = landed_json(responses_dir(home, "f1"))
+    landed = h.landed_json(responses_dir(home, "f1"))
     assert any(a.get("number") == 14 for r in landed for a in r["answers"])  # the opinion scale answer
     assert not any(a.get("number") in (14, 7.5) and a["field"]["type"] == "nps" for r in landed for a in r["answers"])

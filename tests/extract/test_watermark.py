@@ -17,19 +17,9 @@ from insights.extraction.http import SourceHTTPError
 from insights.extraction.state import SourceState, advance_watermark
 from insights_dev.simulator import Faults, SimRequest, SimResponse
 from insights_dev.simulator.protocol import json_response
-from tests.extract.helpers import (
-    FIRST_DAY,
-    day_start,
-    make_events,
-    make_forms,
-    make_responses,
-    make_ticket_versions,
-    make_world,
-    running,
-    settings_for,
-)
+from tests.extract import helpers as h
 
-A = day_start(FIRST_DAY)
+A = h.day_start(h.FIRST_DAY)
 H = timedelta(hours=1)
 D = timedelta(days=1)
 
@@ -90,7 +80,9 @@ def watermark_file(home: Path, source: str) -> dict:
     return json.loads((home / "raw" / source / "_watermark.json").read_text())
 
 
-WORLD = make_world(make_events(600), make_ticket_versions(30), make_forms(["f1"]), {"f1": make_responses("f1", 60)})
+WORLD = h.make_world(
+    h.make_events(600), h.make_ticket_versions(30), h.make_forms(["f1"]), {"f1": h.make_responses("f1", 60)}
+)
 
 
 @pytest.mark.parametrize(
@@ -107,11 +99,11 @@ WORLD = make_world(make_events(600), make_ticket_versions(30), make_forms(["f1"]
 def test_a_night_run_before_the_source_served_everything_stops_the_watermark_short(
     home: Path, source: str, at: datetime, complete_through: datetime
 ) -> None:
-    with running(WORLD, now=A + D + timedelta(hours=3)) as sim:  # the day before, complete
-        extract_interval(source, A - D, A, settings_for(home, sim))
+    with h.running(WORLD, now=A + D + timedelta(hours=3)) as sim:  # the day before, complete
+        extract_interval(source, A - D, A, h.settings_for(home, sim))
         assert watermark_file(home, source)["complete_through"] == "2026-08-03T00:00:00Z"
         sim.set_now(at)
-        result = extract_interval(source, A, A + D, settings_for(home, sim))
+        result = extract_interval(source, A, A + D, h.settings_for(home, sim))
     assert not result.complete
     assert result.complete_through == complete_through
     published = watermark_file(home, source)
@@ -124,8 +116,8 @@ def test_a_night_run_before_the_source_served_everything_stops_the_watermark_sho
 
 
 def test_the_watermark_is_published_after_the_manifests_and_a_gap_holds_it(home: Path) -> None:
-    with running(WORLD, now=A + 4 * D) as sim:
-        settings = settings_for(home, sim)
+    with h.running(WORLD, now=A + 4 * D) as sim:
+        settings = h.settings_for(home, sim)
         extract_interval("zendesk", A, A + D, settings)
         manifest = home / "raw/zendesk/tickets/dt=2026-08-03/_manifest.json"
         assert manifest.stat().st_mtime_ns <= (home / "raw/zendesk/_watermark.json").stat().st_mtime_ns
@@ -154,18 +146,18 @@ def test_a_run_that_dies_moves_nothing_and_its_resume_moves_the_watermark(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("INSIGHTS_HTTP_MAX_RETRIES", "0")
-    world = make_world(forms=make_forms(["f1", "f2"]), responses={f: make_responses(f, 60) for f in ("f1", "f2")})
+    world = h.make_world(forms=h.make_forms(["f1", "f2"]), responses={f: h.make_responses(f, 60) for f in ("f1", "f2")})
     now = A + 2 * D
-    with running(world, now=now) as sim:
-        extract_interval("typeform", A - D, A, settings_for(home, sim))
+    with h.running(world, now=now) as sim:
+        extract_interval("typeform", A - D, A, h.settings_for(home, sim))
     dies = FailAfter("typeform", 5)  # after the listing, 2 definitions and f1's two pages
-    with running(world, now=now, faults=dies) as sim, pytest.raises(SourceHTTPError):
-        extract_interval("typeform", A, A + D, settings_for(home, sim))
+    with h.running(world, now=now, faults=dies) as sim, pytest.raises(SourceHTTPError):
+        extract_interval("typeform", A, A + D, h.settings_for(home, sim))
     assert watermark_file(home, "typeform")["complete_through"] == "2026-08-03T00:00:00Z"
     assert json.loads((home / "state/typeform.json").read_text())["in_progress"]["form_index"] == 1
     assert not (home / "raw/typeform/forms/dt=2026-08-03/_manifest.json").exists()
-    with running(world, now=now) as sim:
-        result = extract_interval("typeform", A, A + D, settings_for(home, sim))
+    with h.running(world, now=now) as sim:
+        result = extract_interval("typeform", A, A + D, h.settings_for(home, sim))
     assert result.complete and result.complete_through == A + D
     assert watermark_file(home, "typeform")["complete_through"] == "2026-08-04T00:00:00Z"
     assert (home / "raw/typeform/forms/dt=2026-08-03/_manifest.json").exists()

@@ -14,22 +14,11 @@ import pytest
 from insights.extraction.extract import extract_interval
 from insights.extraction.landing import QuarantineThresholdError
 from insights_dev.simulator import Limits
-from tests.extract.helpers import (
-    FIRST_DAY,
-    NOW,
-    day_start,
-    file_digests,
-    landed_json,
-    make_ticket_versions,
-    make_world,
-    read_lines,
-    running,
-    settings_for,
-)
+from tests.extract import helpers as h
 
-A = day_start(FIRST_DAY)
+A = h.day_start(h.FIRST_DAY)
 B = A + timedelta(days=1)
-TICKETS = make_ticket_versions(60)
+TICKETS = h.make_ticket_versions(60)
 PAGED = Limits(zendesk_requests_per_minute=100_000, typeform_requests_per_second=100_000, zendesk_max_per_page=7)
 
 
@@ -48,7 +37,7 @@ def latest_versions(versions: list[dict], now: datetime) -> dict[int, dict]:
     return latest
 
 
-def expected_in(start: datetime, end: datetime, now: datetime = NOW) -> list[tuple[int, str]]:
+def expected_in(start: datetime, end: datetime, now: datetime = h.NOW) -> list[tuple[int, str]]:
     return sorted(
         (v["id"], v["updated_at"])
         for v in latest_versions(TICKETS, now).values()
@@ -61,17 +50,17 @@ def partition(home: Path, day: datetime) -> Path:
 
 
 def test_pages_land_as_parts_and_only_the_interval_is_kept(home: Path) -> None:
-    with running(make_world(tickets=TICKETS), limits=PAGED) as sim:
-        result = extract_interval("zendesk", A, B, settings_for(home, sim))
+    with h.running(h.make_world(tickets=TICKETS), limits=PAGED) as sim:
+        result = extract_interval("zendesk", A, B, h.settings_for(home, sim))
         log = sim.request_log
     expected = expected_in(A, B)
-    landed = landed_json(home / "raw")
+    landed = h.landed_json(home / "raw")
     assert sorted((t["id"], t["updated_at"]) for t in landed) == expected
     assert all(t["generated_timestamp"] == epoch(t["updated_at"]) for t in landed)
     assert all("metric_set" in t for t in landed)  # include=metric_sets asked
     parts = sorted(partition(home, A).glob("part-*.jsonl.gz"))
     assert [p.name for p in parts] == [f"part-{n:05d}.jsonl.gz" for n in range(1, len(parts) + 1)]
-    assert all(len(read_lines(p)) <= 7 for p in parts)
+    assert all(len(h.read_lines(p)) <= 7 for p in parts)
     # first call: start_time + include + per_page; then only the cursor
     queries = [parse_qs(urlsplit(target).query) for _, target, _ in log]
     assert queries[0] == {"start_time": [str(int(A.timestamp()))], "include": ["metric_sets"], "per_page": ["1000"]}
@@ -85,32 +74,32 @@ def test_pages_land_as_parts_and_only_the_interval_is_kept(home: Path) -> None:
 
 
 def test_consecutive_days_hold_each_ticket_once(home: Path) -> None:
-    with running(make_world(tickets=TICKETS), limits=PAGED) as sim:
-        settings = settings_for(home, sim)
+    with h.running(h.make_world(tickets=TICKETS), limits=PAGED) as sim:
+        settings = h.settings_for(home, sim)
         for day in range(3):
             extract_interval("zendesk", A + timedelta(days=day), B + timedelta(days=day), settings)
     per_day = [
-        sorted((t["id"], t["updated_at"]) for t in landed_json(partition(home, A + timedelta(days=d))))
+        sorted((t["id"], t["updated_at"]) for t in h.landed_json(partition(home, A + timedelta(days=d))))
         for d in range(3)
     ]
     for day in range(3):
         assert per_day[day] == expected_in(A + timedelta(days=day), B + timedelta(days=day))
     ids = Counter(i for day in per_day for i, _ in day)
-    assert ids == Counter(latest_versions(TICKETS, NOW).keys())  # every ticket once, in its latest state
+    assert ids == Counter(latest_versions(TICKETS, h.NOW).keys())  # every ticket once, in its latest state
 
 
 def test_last_page_of_the_stream_ends_the_run(home: Path) -> None:
     last_day = A + timedelta(days=2)
-    with running(make_world(tickets=TICKETS), limits=PAGED) as sim:
-        result = extract_interval("zendesk", last_day, last_day + timedelta(days=1), settings_for(home, sim))
+    with h.running(h.make_world(tickets=TICKETS), limits=PAGED) as sim:
+        result = extract_interval("zendesk", last_day, last_day + timedelta(days=1), h.settings_for(home, sim))
     manifest = json.loads((partition(home, last_day) / "_manifest.json").read_text())
     assert manifest["end_of_stream"] is True
     assert result.records_landed == len(expected_in(last_day, last_day + timedelta(days=1))) > 0
 
 
 def test_too_recent_start_time_means_not_available_yet(home: Path) -> None:
-    with running(make_world(tickets=TICKETS), now=A + timedelta(seconds=30)) as sim:
-        result = extract_interval("zendesk", A, B, settings_for(home, sim))
+    with h.running(h.make_world(tickets=TICKETS), now=A + timedelta(seconds=30)) as sim:
+        result = extract_interval("zendesk", A, B, h.settings_for(home, sim))
         statuses = [s for _, _, s in sim.request_log]
     assert statuses == [422]
     assert result.complete is False and result.records_landed == 0
@@ -120,14 +109,14 @@ def test_too_recent_start_time_means_not_available_yet(home: Path) -> None:
 
 
 def test_rerun_replaces_the_partition(home: Path) -> None:
-    with running(make_world(tickets=TICKETS), limits=PAGED) as sim:
-        settings = settings_for(home, sim)
+    with h.running(h.make_world(tickets=TICKETS), limits=PAGED) as sim:
+        settings = h.settings_for(home, sim)
         extract_interval("zendesk", A, B, settings)
-        first = file_digests(home / "raw")
+        first = h.file_digests(home / "raw")
         stray = partition(home, A) / "part-00099.jsonl.gz"
         stray.write_bytes((partition(home, A) / "part-00001.jsonl.gz").read_bytes())
         extract_interval("zendesk", A, B, settings)
-    assert file_digests(home / "raw") == first  # same files, same bytes, the stray copy gone
+    assert h.file_digests(home / "raw") == first  # same files, same bytes, the stray copy gone
 
 
 def test_tickets_missing_required_fields_are_quarantined(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -139,11 +128,11 @@ def test_tickets_missing_required_fields_are_quarantined(home: Path, monkeypatch
             del v["status"]
         if v["id"] == targets[1]:
             v["created_at"] = 1785715200  # a number where a timestamp string is required
-    with running(make_world(tickets=versions), limits=PAGED) as sim:
+    with h.running(h.make_world(tickets=versions), limits=PAGED) as sim:
         with pytest.raises(QuarantineThresholdError, match=r"field 'status': missing required key 'status'"):
-            extract_interval("zendesk", A, B, settings_for(home, sim))
+            extract_interval("zendesk", A, B, h.settings_for(home, sim))
         monkeypatch.setenv("INSIGHTS_MAX_QUARANTINE_SHARE", "0.5")
-        result = extract_interval("zendesk", A, B, settings_for(home, sim))
+        result = extract_interval("zendesk", A, B, h.settings_for(home, sim))
     rows = [
         json.loads(line)
         for path in (home / "raw" / "_quarantine" / "zendesk" / "tickets" / "dt=2026-08-03").glob("part-*.jsonl")
@@ -155,7 +144,7 @@ def test_tickets_missing_required_fields_are_quarantined(home: Path, monkeypatch
     ]
     assert all(r["source_file"].startswith("GET /api/v2/incremental/tickets/cursor.json?") for r in rows)
     assert result.records_quarantined == 2
-    assert sorted(t["id"] for t in landed_json(home / "raw")) == sorted(in_interval - set(targets))
+    assert sorted(t["id"] for t in h.landed_json(home / "raw")) == sorted(in_interval - set(targets))
 
 
 def _ticket(ticket_id: int, updated: datetime, status: str) -> dict:
@@ -171,20 +160,23 @@ def test_at_the_frontier_a_ticket_updated_after_the_interval_lands_at_its_curren
     complete; at the frontier the run reads to the end of the stream and covers up to the clock."""
     versions = [_ticket(9001, A + timedelta(hours=20), "new"), _ticket(9001, B + timedelta(hours=1), "solved")]
     clock = B + timedelta(hours=2)
-    with running(make_world(tickets=versions), now=clock) as sim:
-        result = extract_interval("zendesk", A, B, settings_for(home, sim))
-    assert [(t["id"], t["status"]) for t in landed_json(partition(home, A))] == [(9001, "solved")]
+    with h.running(h.make_world(tickets=versions), now=clock) as sim:
+        result = extract_interval("zendesk", A, B, h.settings_for(home, sim))
+    assert [(t["id"], t["status"]) for t in h.landed_json(partition(home, A))] == [(9001, "solved")]
     assert result.complete
     watermark = json.loads((home / "raw" / "zendesk" / "_watermark.json").read_text())
     assert watermark["complete_through"] == "2026-08-04T01:59:00Z"  # the clock less the 1-minute delay
 
 
 def test_an_older_interval_stops_at_its_end(home: Path) -> None:
-    versions = [_ticket(9001, A + timedelta(hours=20), "new"), _ticket(9001, B + timedelta(hours=1), "solved"),
-                _ticket(9002, A + timedelta(hours=21), "open")]
-    with running(make_world(tickets=versions), now=B + timedelta(days=2)) as sim:
-        extract_interval("zendesk", A, B, settings_for(home, sim))
+    versions = [
+        _ticket(9001, A + timedelta(hours=20), "new"),
+        _ticket(9001, B + timedelta(hours=1), "solved"),
+        _ticket(9002, A + timedelta(hours=21), "open"),
+    ]
+    with h.running(h.make_world(tickets=versions), now=B + timedelta(days=2)) as sim:
+        extract_interval("zendesk", A, B, h.settings_for(home, sim))
     # the day after B lands ticket 9001 (its current version); this interval keeps to [A, B)
-    assert [t["id"] for t in landed_json(partition(home, A))] == [9002]
+    assert [t["id"] for t in h.landed_json(partition(home, A))] == [9002]
     watermark = json.loads((home / "raw" / "zendesk" / "_watermark.json").read_text())
     assert watermark["complete_through"] == "2026-08-04T00:00:00Z"
