@@ -263,6 +263,11 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
     cases = args.case or [(events, days) for events in args.events_per_day for days in args.history_days]
     cache_dir = args.cache_dir or Path(os.environ.get("INSIGHTS_BENCH_CACHE") or settings.home / "bench-cache")
+    if args.generate_only:
+        from insights_dev.bench.runner import generate_world
+
+        print(json.dumps(generate_world(cache_dir, cases), indent=2))
+        return 0
     results = run_bench(args.dir, cases, cache_dir=cache_dir, full_refresh=not args.skip_full_refresh,
                         compare_before=args.compare_before)
     (args.dir / "results.md").write_text(render(results))
@@ -391,6 +396,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--compare-before",
         action="store_true",
         help="also time the former dbt tasks (a dbt process per layer, whole-table tests) on the same warehouse",
+    )
+    bench.add_argument(
+        "--generate-only",
+        action="store_true",
+        help="only write the cases' scale world (history and night) into the cache dir, for later runs",
     )
     bench.add_argument("--skip-full-refresh", action="store_true", help="do not time `dbt build --full-refresh`")
 

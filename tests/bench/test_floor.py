@@ -123,3 +123,32 @@ def test_floor_equals_the_mart_on_a_small_world(tmp_path: Path, workspace) -> No
     con = duckdb.connect()
     lax_rows = [[d.isoformat(), *rest] for d, *rest in con.execute(floor_sql(files, lax)).fetchall()]
     assert compare(lax_rows, mart)["mismatched_days"] > 0
+
+
+def test_generate_only_writes_what_a_later_case_reuses(tmp_path: Path, monkeypatch, capsys) -> None:
+    """`insights bench --generate-only` writes each case's history and night where run_case looks
+    (cache_events_dir), with the sidecar that makes write_day reuse them instead of generating."""
+    from insights import cli
+    from insights_dev.bench import scale_world
+    from insights_dev.bench.runner import NIGHT, cache_events_dir, case_days
+
+    monkeypatch.setenv("INSIGHTS_HOME", str(tmp_path / "home"))
+    cache = tmp_path / "cache"
+    assert cli.main(["bench", "--generate-only", "--case", "500x2", "--cache-dir", str(cache)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert [(s["events_per_day"], s["days"]) for s in summary["sizes"]] == [(500, 3)]
+    events_dir = cache_events_dir(cache, 500)
+    assert case_days(2)[-1] == NIGHT
+    assert sorted(p.name for p in events_dir.iterdir()) == [f"dt={d.isoformat()}" for d in case_days(2)]
+    assert summary["sizes"][0]["rows"] > 0
+
+    def no_generation(*args, **kwargs):
+        raise AssertionError("day generated again")
+
+    monkeypatch.setattr(scale_world, "day_events_sql", no_generation)
+    config = ScaleConfig(events_per_day=500)
+    workspace = load_workspace(PACKAGE_CONFIG_DIR)
+    for day in case_days(2):  # what run_case reads: all reused
+        assert write_day(duckdb.connect(), config, workspace, day, events_dir)
+    with pytest.raises(AssertionError, match="generated again"):  # a day outside the cases is not in the cache
+        write_day(duckdb.connect(), config, workspace, case_days(3)[0], events_dir)

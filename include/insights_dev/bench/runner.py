@@ -252,6 +252,38 @@ def machine() -> dict[str, Any]:
     }
 
 
+def case_days(history_days: int) -> list[date]:
+    """The upload days a case reads: its history and the measured night."""
+    first_day = NIGHT - timedelta(days=history_days)
+    return [first_day + timedelta(days=n) for n in range(history_days + 1)]
+
+
+def generate_world(cache_dir: Path, cases: list[tuple[int, int]]) -> dict[str, Any]:
+    """Write (or reuse) every cached day the cases read, and nothing else: the same files and
+    sidecars a later `run_case` with the same cache_dir finds and hard-links."""
+    summary: dict[str, Any] = {"cache_dir": str(cache_dir), "sizes": []}
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
+    workspace = load_workspace(PACKAGE_CONFIG_DIR)
+    try:
+        for events in sorted({e for e, _ in cases}):
+            days = sorted({d for e, h in cases if e == events for d in case_days(h)})
+            events_dir = cache_events_dir(cache_dir, events)
+            config = ScaleConfig(events_per_day=events)
+            started = time.monotonic()
+            rows = 0
+            for day in days:
+                day_started = time.monotonic()
+                rows += sum(f.rows for f in write_day(con, config, workspace, day, events_dir))
+                log.info("generated e%d %s in %.1f s", events, day, time.monotonic() - day_started)
+            size = sum(p.stat().st_size for p in events_dir.rglob("*.jsonl.gz"))
+            summary["sizes"].append({"events_per_day": events, "days": len(days), "rows": rows,
+                                     "gzip_bytes": size, "seconds": round(time.monotonic() - started, 1)})
+    finally:
+        con.close()
+    return summary
+
+
 def run_bench(bench_dir: Path, cases: list[tuple[int, int]], *, cache_dir: Path | None = None,
               full_refresh: bool = True, compare_before: bool = False) -> dict[str, Any]:
     """Run every (events per day, history days) case, in order; results are written to
