@@ -24,11 +24,6 @@
     {%- endfor %}
 {%- endmacro %}
 
-{#- The final select of a model: its columns cast from `alias`. -#}
-{% macro audit_select_cast(alias, columns) -%}
-select {{- audit_cast_columns(alias, columns) }}
-from {{ alias }}
-{%- endmacro %}
 
 {#-
   The rows recorded by insights.hygiene in source hygiene.<table_name>, cast to their types, or no
@@ -64,26 +59,4 @@ where 1 = 0
         'full_refresh': false,
         'pre_hook': [delete_own_day] + extra_pre_hooks,
     }) }}
-{%- endmacro %}
-
-{#-
-  The columns of `model` (as `alias`) on the days of each reference day's hygiene window
-  (int_audit__reference_window as ref_window, whose columns the columns may name too).
--#}
-{% macro audit_window_rows(model, alias, columns, where) -%}
-    select
-        {{ columns | join(',\n        ') }}
-    from {{ ref(model) }} as {{ alias }}
-    inner join {{ ref('int_audit__reference_window') }} as ref_window
-        on {{ alias }}.event_date between ref_window.window_start and ref_window.window_end
-    where {{ where }}
-{%- endmacro %}
-
-{#- The columns of a recorded model (as `alias`) on the snapshot day `snapshots`.<snapshot_column>. -#}
-{% macro audit_snapshot_rows(model, alias, columns, snapshot_column='snapshot_date') -%}
-    select
-        {{ alias }}.{{ columns | join(',\n        ' ~ alias ~ '.') }}
-    from {{ ref(model) }} as {{ alias }}
-    inner join snapshots
-        on {{ alias }}.reference_date = snapshots.{{ snapshot_column }}
 {%- endmacro %}
