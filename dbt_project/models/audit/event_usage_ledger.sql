@@ -1,13 +1,5 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=day_incremental_strategy('append'),
-        partition_by=day_partition_by('reference_date'),
-        on_schema_change='fail',
-        full_refresh=false,
-        pre_hook="{% if can_delete_rows() %}delete from {{ this }} where reference_date in (select ref_window.reference_date from {{ ref('int_audit__reference_window') }} as ref_window){% endif %}",
-    )
-}}
+{{ config(**audit_reference_day_config()) }}
+-- depends_on: {{ ref('int_audit__reference_window') }} (read by the pre-hook)
 -- The usage ledger: for each event type (seen in the hygiene window, or in the plan), its volume
 -- and the governed dbt models and metrics that depend on it. An event type feeds a channel of
 -- int_audit__usage_channels by its type (a qualifying event, the activation event, a plan

@@ -1,13 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=day_incremental_strategy('append'),
-        partition_by=day_partition_by('reference_date'),
-        on_schema_change='fail',
-        full_refresh=false,
-        pre_hook="{% if can_delete_rows() %}delete from {{ this }} where reference_date in (select ref_window.reference_date from {{ ref('int_audit__reference_window') }} as ref_window){% endif %}",
-    )
-}}
+{{ config(**audit_reference_day_config()) }}
 -- depends_on: {{ ref('int_audit__reference_window') }} (read by the pre-hook)
 -- Valid events per day and event type over the hygiene window of each reference day, planned
 -- or not: the daily trend of unplanned events in the hygiene report. Kept per reference day

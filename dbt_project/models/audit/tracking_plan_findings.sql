@@ -1,13 +1,5 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=day_incremental_strategy('append'),
-        partition_by=day_partition_by('reference_date'),
-        on_schema_change='fail',
-        full_refresh=false,
-        pre_hook="{% if can_delete_rows() %}delete from {{ this }} where reference_date in (select ref_window.reference_date from {{ ref('int_audit__reference_window') }} as ref_window){% endif %}",
-    )
-}}
+{{ config(**audit_reference_day_config()) }}
+-- depends_on: {{ ref('int_audit__reference_window') }} (read by the pre-hook)
 -- Tracking-plan hygiene findings of the reference day (metrics.md section 7), one row per
 -- (event type, finding), over the valid events of the hygiene window. Kept per reference day:
 -- an audit run replaces its own day's rows only (pre-hook; a day that became clean keeps no

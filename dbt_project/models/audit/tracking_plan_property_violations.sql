@@ -1,17 +1,7 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=day_incremental_strategy('append'),
-        partition_by=day_partition_by('reference_date'),
-        on_schema_change='append_new_columns',
-        full_refresh=false,
-        pre_hook=[
-            "{% if can_delete_rows() %}delete from {{ this }} where reference_date in (select ref_window.reference_date from {{ ref('int_audit__reference_window') }} as ref_window){% endif %}",
-            "{% if can_delete_rows() %}alter table {{ this }} drop column if exists example_event_properties{% endif %}",
-            "{% if can_delete_rows() %}alter table {{ this }} drop column if exists example_event_key{% endif %}",
-        ],
-    )
-}}
+{{ config(**audit_reference_day_config(on_schema_change='append_new_columns', extra_pre_hooks=[
+    "{% if can_delete_rows() %}alter table {{ this }} drop column if exists example_event_properties{% endif %}",
+    "{% if can_delete_rows() %}alter table {{ this }} drop column if exists example_event_key{% endif %}",
+])) }}
 -- depends_on: {{ ref('int_audit__reference_window') }} (read by the pre-hook)
 -- Property violations of the hygiene window per (event type, property, kind), with one example
 -- each: the violating event with the smallest event key (so the example is stable), named by its
