@@ -21,8 +21,9 @@ from insights.extraction import schema_outputs
 from insights.extraction.extract import extract_interval
 from insights.extraction.schema import SchemaError, read_stream_schema, sources_yaml
 from insights.pipeline import dbt_build_layer, load_raw_zone
+from insights.quality.suites import load_suites, suite_dirs
 from insights.settings import PACKAGE_CONFIG_DIR, Settings
-from insights.sources import source_spec
+from insights.sources import registered_sources, source_spec
 from insights.sources.amplitude.client import events_schema, validate_event
 from insights.sources.typeform.client import validate_form, validate_response
 from insights.sources.zendesk.client import validate_ticket
@@ -33,21 +34,21 @@ A = h.day_start(h.FIRST_DAY)
 B = A.replace(day=A.day + 1)
 
 
-def test_checked_in_staging_fields_and_raw_suites_are_what_the_schemas_generate() -> None:
+def test_checked_in_staging_fields_are_what_the_schemas_generate() -> None:
     files = schema_outputs.outputs()
-    assert {p.name for p in files} >= {
-        "record_schemas.sql",
-        "raw.amplitude_events.json",
-        "raw.zendesk_tickets.sql",
-        "raw.typeform_responses.json",
-        "raw.typeform_forms.sql",
-    }
+    assert {p.name for p in files} == {"record_schemas.sql"}
     assert schema_outputs.stale_outputs(files) == [], "run: python -m insights.extraction.schema_outputs --write"
 
 
+def test_every_source_gets_a_raw_suite_per_stream_from_its_schema() -> None:
+    loaded = {s.name for s in load_suites(suite_dirs())}
+    assert {name for spec in registered_sources() for name in spec.raw_suite_names} <= loaded
+    assert not list(source_spec("amplitude").package_dir.glob("expectations/raw.*")), "raw suites are not checked in"
+
+
 def test_the_raw_suite_has_one_rule_per_field_check() -> None:
-    suite = json.loads(source_spec("amplitude").raw_suites[0].read_text())
-    names = {e["meta"]["name"] for e in suite["expectations"]}
+    suite = next(s for s in load_suites(suite_dirs()) if s.name == "raw.amplitude_events")
+    names = {e.name for e in suite.expectations}
     for field in events_schema().fields:
         assert set(field.rules()) <= names
     assert {"session_id_type", "event_time_format", "uuid_present", "fresh", "in_upload_hour_file"} <= names

@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 
+from insights.extraction.schema_outputs import raw_suite_documents
 from insights.kpis import kpi_marts, read_artifact
 from insights.quality import SuiteFileError, load_suites
 from insights.quality.datasets import ENVIRONMENT_PARAMS
 from insights.quality.suites import REQUIREMENTS, load_suite, query_params, render_query, suite_dirs
 from insights.settings import EXPECTATIONS_DIR
+from insights.sources import registered_sources
 
 Edit = Callable[[dict[str, Any]], Any]  # changes a suite document in place
 RUN_PARAMS = {"reference_day", "lookback_days", "recheck_start", "recheck_end", "is_backfill"}
@@ -167,6 +169,9 @@ def test_the_lookback_rule_is_the_dbt_macro(tmp_path: Path) -> None:
     literal = re.compile(r">\s*[^\n]*-\s*\$lookback_days")
     for sql in sorted(p for folder in suite_dirs() for p in folder.glob("*.sql")):
         assert not literal.search(sql.read_text(encoding="utf-8")), f"{sql}: use in_lookback_window"
+    for source in registered_sources():
+        for name, _, sql_text in raw_suite_documents(source.name):
+            assert not literal.search(sql_text), f"{name} (generated): use in_lookback_window"
     rendered = load_suite(EXPECTATIONS_DIR / "checks.dau_consistency.json").sql
     assert "where mart.date_day > mart_bounds.last_day - $lookback_days" in rendered
     query = tmp_path / "x.sql"

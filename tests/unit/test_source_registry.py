@@ -7,7 +7,6 @@ and take one part away at a time.
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,9 +56,12 @@ def fourth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SourceSp
     text = ZENDESK.sources_yml.read_text().replace("zendesk_tickets", "fourth_tickets")
     (staging / "_fourth__sources.yml").write_text(text.replace("name: zendesk", "name: fourth"))
     (staging / "stg_fourth__tickets.sql").write_text("select 1 as ticket_id\n")
-    suites = package / "expectations"
-    suites.mkdir()
-    shutil.copy(ZENDESK.raw_suites[0], suites / "raw.fourth_tickets.json")
+    (package / "raw_suites.py").write_text(
+        "import dataclasses\n"
+        "from insights.sources.zendesk.raw_suites import DATASETS as ZENDESK\n"
+        "DATASETS = tuple(dataclasses.replace(d, name='raw.fourth_tickets', table='fourth_tickets', source='fourth')"
+        " for d in ZENDESK)\n"
+    )
     yield SourceSpec(
         name="fourth", package_dir=package, credential_env={"token": "INSIGHTS_FOURTH_TOKEN"},
         retry_statuses=ZENDESK.retry_statuses, read_timeout=30.0, availability_delay=ZENDESK.availability_delay,
@@ -90,8 +92,8 @@ def test_a_source_without_its_dbt_sources_yaml_fails(fourth: SourceSpec) -> None
 
 def test_a_stream_missing_from_the_sources_yaml_fails(fourth: SourceSpec) -> None:
     spec = dataclasses.replace(fourth, streams=(*fourth.streams, StreamSpec("users", "fourth_users", "users")))
-    assert [m.split(" on ")[0] for m in missing_parts(spec)] == ["fourth: stream users has no table 'users'",
-                                                                  "fourth: no raw suite raw.fourth_users.json"]
+    assert [m.split(" on ")[0].split(" in ")[0] for m in missing_parts(spec)] == [
+        "fourth: stream users has no table 'users'", "fourth: no raw suite raw.fourth_users"]
 
 
 def test_a_source_without_a_staging_model_fails(fourth: SourceSpec) -> None:
@@ -102,8 +104,15 @@ def test_a_source_without_a_staging_model_fails(fourth: SourceSpec) -> None:
 
 
 def test_a_source_without_its_raw_suite_fails(fourth: SourceSpec) -> None:
-    fourth.raw_suites[0].unlink()
-    assert missing_parts(fourth) == ["fourth: no raw suite raw.fourth_tickets.json"]
+    (fourth.package_dir / "raw_suites.py").write_text("DATASETS = ()\n")
+    assert missing_parts(fourth) == [
+        "fourth: no raw suite raw.fourth_tickets in insights.sources.fourth.raw_suites.DATASETS"]
+
+
+def test_a_source_without_its_raw_suites_module_fails(fourth: SourceSpec) -> None:
+    (fourth.package_dir / "raw_suites.py").unlink()
+    assert missing_parts(fourth) == [
+       "fourth: no raw suites module insights.sources.fourth.raw_suites with DATASETS"]
 
 
 def test_a_source_without_credentials_fails(fourth: SourceSpec) -> None:

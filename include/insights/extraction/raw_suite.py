@@ -1,6 +1,6 @@
 """What a source declares about its raw GX suites (``insights.sources.<name>.raw_suites.DATASETS``): the
 stream's rules about the raw zone itself (freshness, partition placement). The per-field rules come from
-the record schema; insights.extraction.schema_outputs generates both into the source's expectations/.
+the record schema; the gate builds both when it loads the suites (insights.quality.suites.generated_suites).
 """
 
 from __future__ import annotations

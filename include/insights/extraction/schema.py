@@ -8,7 +8,7 @@ whether JSON null is allowed, accepted values, and the staging column. From that
 - the landing validation (``StreamSchema.validate``, and the DuckDB check of the Amplitude fast
   path, ``StreamSchema.duckdb_conditions``): a record the warehouse could not cast is quarantined;
 - the staging casts (the dbt macros in ``dbt_project/macros/record_schema.sql`` read the same meta);
-- the raw Great Expectations suites (``insights.sources.raw_suites`` generates them).
+- the raw Great Expectations suites (built from it and each source's ``raw_suites.py`` when the gate loads them).
 
 Rules, the same in the three layers:
 - ``<name>_present`` (required fields): the key is missing, or null where null is not allowed;

@@ -1,14 +1,14 @@
-"""What the record schemas (``insights.extraction.schema``) generate, checked in next to their consumers:
+"""What the record schemas (``insights.extraction.schema``) generate:
 
-- ``dbt_project/macros/record_schemas.sql``: the field lists the staging casts read
+- ``dbt_project/macros/record_schemas.sql``, checked in: the field lists the staging casts read
   (``record_schema.sql``); a macro rather than the dbt graph, so dbt unit tests see them too;
-- ``include/insights/sources/<source>/expectations/raw.<stream>.{json,sql}``: the raw GX suites, one
-  rule per field and check (``<name>_present``, ``<name>_type`` / ``<name>_format``, ``<name>_accepted``) with the same
-  semantics as the landing validation, plus each stream's rules about the raw zone itself
-  (freshness, partition placement), declared in the source's ``raw_suites.py``.
+- each source's raw GX suites, built when the gate loads them (``insights.quality.suites``), never
+  checked in: one rule per field and check (``<name>_present``, ``<name>_type`` / ``<name>_format``,
+  ``<name>_accepted``) with the same semantics as the landing validation, plus each stream's rules about
+  the raw zone itself (freshness, partition placement), declared in the source's ``raw_suites.py``.
 
-Regenerate after editing a sources YAML: ``python -m insights.extraction.schema_outputs --write``;
-``--check`` (and tests/extract) fail when a checked-in file differs from what the schema gives.
+Regenerate the macro after editing a sources YAML: ``python -m insights.extraction.schema_outputs --write``;
+``--check`` (and tests/extract) fail when the checked-in file differs from what the schemas give.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def dataset_sql(dataset: Dataset, schema: StreamSchema) -> str:
         )
     measured = ",\n".join(measures)
     header = "\n".join(
-        f"-- {line}" for line in [*_wrap(dataset.description), GENERATED.format(source=_relative(schema.path))]
+        f"-- {line}" for line in [*_wrap(dataset.description), f"Generated from {_relative(schema.path)}."]
     )
     return f"""{header}
 with records as (
@@ -251,17 +251,20 @@ def datasets() -> tuple[Dataset, ...]:
 DATASETS = datasets()
 
 
+def raw_suite_documents(source: str) -> list[tuple[str, dict[str, object], str]]:
+    """(name, GX suite document, dataset query) of each raw dataset the source declares."""
+    return [
+        (dataset.name, dataset_suite(dataset, schema), dataset_sql(dataset, schema))
+        for dataset in DATASETS
+        if dataset.source == source
+        for schema in [read_stream_schema(dataset.source, dataset.stream)]
+    ]
+
+
 def outputs(dbt_project: Path = DBT_PROJECT_DIR) -> dict[Path, str]:
-    """Every generated file and its content: the raw suites go to their source's expectations/."""
-    schemas = {key: read_stream_schema(*key) for key in STREAMS}
-    files = {dbt_project / "macros" / "record_schemas.sql": record_schemas_macro(list(schemas.values()))}
-    folders = {spec.name: spec.expectations_dir for spec in registered_sources()}
-    for dataset in DATASETS:
-        schema = schemas[(dataset.source, dataset.stream)]
-        folder = folders[dataset.source]
-        files[folder / f"{dataset.name}.sql"] = dataset_sql(dataset, schema)
-        files[folder / f"{dataset.name}.json"] = json.dumps(dataset_suite(dataset, schema), indent=2) + "\n"
-    return files
+    """Every checked-in generated file and its content."""
+    schemas = [read_stream_schema(*key) for key in STREAMS]
+    return {dbt_project / "macros" / "record_schemas.sql": record_schemas_macro(schemas)}
 
 
 def stale_outputs(files: dict[Path, str]) -> list[Path]:

@@ -96,11 +96,13 @@ def _macro_env() -> jinja2.Environment:
     )
 
 
-def render_query(sql_path: Path) -> str:
-    """A dataset query with the shared dbt macros rendered (`{{ in_lookback_window(...) }}`)."""
+def render_query(sql_path: Path, sql: str | None = None) -> str:
+    """A dataset query with the shared dbt macros rendered (`{{ in_lookback_window(...) }}`); `sql` is the
+    query's text when it is generated rather than read from `sql_path`."""
     imports = "".join(f"{{% from '{name}.sql' import {name} %}}" for name in _SHARED_MACROS)
+    text = sql_path.read_text(encoding="utf-8") if sql is None else sql
     try:
-        return _macro_env().from_string(imports + sql_path.read_text(encoding="utf-8")).render()
+        return _macro_env().from_string(imports + text).render()
     except jinja2.TemplateError as exc:
         raise SuiteFileError(f"{sql_path}: dataset query: {exc}") from exc
 
@@ -174,6 +176,13 @@ def load_suite(path: Path) -> SuiteSpec:
         raise SuiteFileError(
             f"{path}: invalid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from exc
+    sql_path = path.with_name(f"{path.name.removesuffix('.json')}.sql")
+    return parse_suite(path, doc, sql_path.read_text(encoding="utf-8") if sql_path.is_file() else None)
+
+
+def parse_suite(path: Path, doc: Any, sql: str | None) -> SuiteSpec:
+    """A suite document and its dataset query (None: not found next to the suite), checked; `path` names
+    the suite in every message."""
     if not isinstance(doc, dict):
         raise _fail(path, "top level", "expected an object")
     name = doc.get("name")
@@ -197,13 +206,12 @@ def load_suite(path: Path) -> SuiteSpec:
         raise _fail(path, "field 'expectations'", "expected a non-empty list")
     seen: set[str] = set()
     expectations = tuple(_parse_expectation(path, i, e, seen) for i, e in enumerate(raw_expectations))
-    sql_path = path.with_name(f"{name}.sql")
-    if not sql_path.is_file():
-        raise _fail(path, "dataset query", f"{sql_path.name} not found next to the suite")
+    if sql is None:
+        raise _fail(path, "dataset query", f"{name}.sql not found next to the suite")
     return SuiteSpec(
         name=name,
         path=path,
-        sql=render_query(sql_path),
+        sql=render_query(path.with_name(f"{name}.sql"), sql),
         description=description.strip(),
         key=_string_list(path, "field 'meta.dataset.key'", dataset.get("key")),
         params=dict(params),
@@ -222,14 +230,25 @@ def suite_dirs() -> tuple[Path, ...]:
     return (EXPECTATIONS_DIR, *(spec.expectations_dir for spec in registered_sources()))
 
 
+def generated_suites(folder: Path) -> list[SuiteSpec]:
+    """The raw suites of the source whose expectations/ `folder` is, generated from its record schema and
+    its raw_suites.py when loaded (insights.extraction.schema_outputs); none for any other folder."""
+    from insights.extraction.schema_outputs import raw_suite_documents
+
+    source = next((spec.name for spec in registered_sources() if spec.expectations_dir == folder), None)
+    if source is None:
+        return []
+    return [parse_suite(folder / f"{name}.json", doc, sql) for name, doc, sql in raw_suite_documents(source)]
+
+
 def load_suites(directories: Path | Sequence[Path], names: tuple[str, ...] | None = None) -> list[SuiteSpec]:
     """Every suite of the folder(s) (or the named ones), in layer order."""
     folders = (Path(directories),) if isinstance(directories, str | Path) else tuple(map(Path, directories))
     where = ", ".join(str(folder) for folder in folders)
     paths = sorted((p for folder in folders for p in folder.glob("*.json")), key=lambda p: p.name)
-    if not paths:
+    suites = [load_suite(p) for p in paths] + [s for folder in folders for s in generated_suites(folder)]
+    if not suites:
         raise SuiteFileError(f"{where}: no suite files (*.json)")
-    suites = [load_suite(p) for p in paths]
     if names is not None:
         known = {s.name for s in suites}
         unknown = [n for n in names if n not in known]

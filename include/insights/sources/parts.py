@@ -31,8 +31,19 @@ def missing_parts(spec: SourceSpec) -> list[str]:
     if not spec.streams:
         missing.append(f"{spec.name}: no streams")
     missing += _staging_parts(spec)
-    missing += [f"{spec.name}: no raw suite {path.name}" for path in spec.raw_suites if not path.is_file()]
+    missing += _raw_suite_parts(spec)
     return missing
+
+
+def _raw_suite_parts(spec: SourceSpec) -> list[str]:
+    module = f"insights.sources.{spec.name}.raw_suites"
+    try:
+        datasets = importlib.import_module(module).DATASETS
+    except (ModuleNotFoundError, AttributeError):
+        return [f"{spec.name}: no raw suites module {module} with DATASETS"]
+    declared = {dataset.name for dataset in datasets}
+    return [f"{spec.name}: no raw suite {name} in {module}.DATASETS" for name in spec.raw_suite_names
+            if name not in declared]
 
 
 def _staging_parts(spec: SourceSpec) -> list[str]:
