@@ -18,6 +18,26 @@
     {{ return([day_column] if target.type == 'spark' else none) }}
 {%- endmacro %}
 
+{#
+  The config of a model kept incrementally by whole days of `day_column` (its unique key): each run
+  replaces the rows of the days it recomputes, with the strategy and partitioning above.
+  `pre_hook`: SQL run before the model (e.g. deleting days the run recomputes, guarded by
+  can_delete_rows()); it is rendered when the model runs, not here.
+#}
+{% macro day_incremental_config(day_column, on_schema_change='fail', pre_hook=none) -%}
+    {%- set options = {
+        'materialized': 'incremental',
+        'unique_key': day_column,
+        'incremental_strategy': day_incremental_strategy(),
+        'partition_by': day_partition_by(day_column),
+        'on_schema_change': on_schema_change,
+    } -%}
+    {%- if pre_hook is not none -%}
+        {%- do options.update({'pre_hook': pre_hook}) -%}
+    {%- endif -%}
+    {{ config(**options) }}
+{%- endmacro %}
+
 {# a model that needs MERGE: incremental on DuckDB/Postgres (and Iceberg), a full table on plain Spark #}
 {% macro merge_model_materialization() -%}
     {{ return('table' if target.type == 'spark' else 'incremental') }}

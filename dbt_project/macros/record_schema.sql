@@ -66,16 +66,19 @@
 {%- endmacro %}
 
 {% macro duckdb__field_cast(text_expr, field) -%}
-    {%- if field.type == 'integer' -%}
-        try_cast({{ text_expr }} as bigint)
-    {%- elif field.type == 'number' -%}
-        try_cast({{ text_expr }} as double)
-    {%- elif field.type == 'boolean' -%}
-        try_cast({{ text_expr }} as boolean)
-    {%- elif field.type == 'timestamp' and field.format == 'iso8601_utc' -%}
+    {%- if field.type == 'timestamp' and field.format == 'iso8601_utc' -%}
         (try_cast({{ text_expr }} as timestamptz) at time zone 'UTC')
-    {%- elif field.type == 'timestamp' -%}
-        try_cast({{ text_expr }} as timestamp)
+    {%- else -%}
+        {{ try_cast_field(text_expr, field) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{# The engines with try_cast (DuckDB, Spark): the field's SQL type, a zone-less timestamp for
+   timestamps; strings, objects and arrays stay as they are. #}
+{% macro try_cast_field(text_expr, field) -%}
+    {%- set sql_types = {'integer': 'bigint', 'number': 'double', 'boolean': 'boolean', 'timestamp': 'timestamp'} -%}
+    {%- if field.type in sql_types -%}
+        try_cast({{ text_expr }} as {{ sql_types[field.type] }})
     {%- else -%}
         {{ text_expr }}
     {%- endif -%}

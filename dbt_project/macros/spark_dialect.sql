@@ -56,19 +56,10 @@
 {%- endmacro %}
 
 {# ---- record_schema.sql ------------------------------------------------------------------ #}
+{# A zone in a timestamp's text (iso8601_utc) is honoured by the plain cast; the session zone (UTC)
+   is the result's #}
 {% macro spark__field_cast(text_expr, field) -%}
-    {%- if field.type == 'integer' -%}
-        try_cast({{ text_expr }} as bigint)
-    {%- elif field.type == 'number' -%}
-        try_cast({{ text_expr }} as double)
-    {%- elif field.type == 'boolean' -%}
-        try_cast({{ text_expr }} as boolean)
-    {%- elif field.type == 'timestamp' -%}
-        {# a zone in the text (iso8601_utc) is honoured; the session zone (UTC) is the result's #}
-        try_cast({{ text_expr }} as timestamp)
-    {%- else -%}
-        {{ text_expr }}
-    {%- endif -%}
+    {{ try_cast_field(text_expr, field) }}
 {%- endmacro %}
 
 {# ---- cross_db_sql.sql ------------------------------------------------------------------- #}
@@ -137,11 +128,7 @@
     timestampadd({{ datepart }}, {{ interval }}, {{ from_date_or_timestamp }})
 {%- endmacro %}
 
-{# ---- barometer.sql, voc/*.sql ------------------------------------------------------------ #}
-{% macro spark__barometer_edition_is_valid(expr) -%}
-    coalesce({{ expr }} rlike '^[0-9]{4}-H[12]$', false)
-{%- endmacro %}
-
+{# ---- voc/*.sql ---------------------------------------------------------------------------- #}
 {% macro spark__voc_median(expr) -%}
     cast(percentile_cont(0.5) within group (order by {{ expr }}) as double)
 {%- endmacro %}

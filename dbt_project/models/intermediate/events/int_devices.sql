@@ -17,8 +17,18 @@
 -- nightly cost follows the night's events, not the history.
 {%- set identifying_columns = ['device_id', 'user_id', 'event_time', 'insert_id', 'event_uuid'] %}
 
+-- Every valid event that carries a user_id: the events that can identify their device.
+with identifying_events as (
+    select
+        {% for column in identifying_columns %}events.{{ column }}{{ ',' if not loop.last }}
+        {% endfor %}
+    from {{ ref('int_events__deduplicated') }} as events
+    where events.user_id is not null
+        and not events.is_future_dated
+),
+
 {% if is_incremental() %}
-with changed_events as (
+changed_events as (
     select
         events.event_key,
         events.device_id,
@@ -40,10 +50,8 @@ redecided_devices as (
     select distinct stored.device_id
     from {{ this }} as stored
     inner join changed_events
-        on changed_events.event_key = case
-            when stored.identified_insert_id is null then 'uuid:' || stored.identified_event_uuid
-            else 'insert_id:' || stored.identified_insert_id
-        end
+        on changed_events.event_key
+            = {{ amplitude_event_key('stored.identified_insert_id', 'stored.identified_event_uuid') }}
 ),
 
 changed_devices as (
@@ -76,19 +84,17 @@ candidates as (
     union all
     -- every valid identified event of a re-decided device
     select
-        {% for column in identifying_columns %}events.{{ column }}{{ ',' if not loop.last }}
+        {% for column in identifying_columns %}identifying_events.{{ column }}{{ ',' if not loop.last }}
         {% endfor %}
-    from {{ ref('int_events__deduplicated') }} as events
-    where events.user_id is not null
-        and not events.is_future_dated
-        and events.device_id in (select redecided_devices.device_id from redecided_devices)
+    from identifying_events
+    where identifying_events.device_id in (select redecided_devices.device_id from redecided_devices)
 ),
 
 run_stamp as (
     select max(changed_events.loaded_at) as loaded_at from changed_events
 ),
 {% else %}
-with changed_devices as (
+changed_devices as (
     select distinct events.device_id
     from {{ ref('int_events__deduplicated') }} as events
     where events.device_id is not null
@@ -96,11 +102,9 @@ with changed_devices as (
 
 candidates as (
     select
-        {% for column in identifying_columns %}events.{{ column }}{{ ',' if not loop.last }}
+        {% for column in identifying_columns %}identifying_events.{{ column }}{{ ',' if not loop.last }}
         {% endfor %}
-    from {{ ref('int_events__deduplicated') }} as events
-    where events.user_id is not null
-        and not events.is_future_dated
+    from identifying_events
 ),
 
 run_stamp as (

@@ -24,27 +24,9 @@
 
 with new_copies as (
     select
-        case
-            when insert_id is null then 'uuid:' || event_uuid
-            else 'insert_id:' || insert_id
-        end as event_key,
-        event_uuid,
-        insert_id,
-        event_type,
-        user_id,
-        device_id,
-        event_time,
-        server_upload_time,
-        session_id,
-        platform,
-        os_name,
-        country,
-        event_properties,
-        user_email,
-        user_is_test,
-        source_file,
-        source_line,
-        loaded_at,
+        {{ amplitude_event_key('insert_id', 'event_uuid') }} as event_key,
+        {% for column in copy_columns if column != 'event_key' %}{{ column }},
+        {% endfor %}
         false as is_kept_copy
     from {{ ref('stg_amplitude__events') }}
     {% if is_incremental() %}

@@ -1,10 +1,6 @@
 {{
-    config(
-        materialized='incremental',
-        unique_key='activity_date',
-        incremental_strategy=day_incremental_strategy(),
-        partition_by=day_partition_by('activity_date'),
-        on_schema_change='fail',
+    day_incremental_config(
+        'activity_date',
         pre_hook="{% if can_delete_rows() %}delete from {{ this }} where activity_date in ({{ user_event_days_recompute_days(this) }}){% endif %}",
     )
 }}

@@ -13,12 +13,7 @@ with nps_answers as (
         responses.submitted_at as submitted_at,
         answers.value_number as score
     from {{ ref('stg_typeform__responses') }} as responses
-    inner join {{ ref('stg_typeform__answers') }} as answers
-        on responses.form_id = answers.form_id
-        and responses.response_id = answers.response_id
-    inner join {{ ref('stg_typeform__form_fields') }} as fields
-        on answers.form_id = fields.form_id
-        and answers.field_id = fields.field_id
+    {{ join_typeform_answers('responses') }}
     where responses.is_completed
         and fields.is_nps_question
         and answers.value_number between 0 and 10

@@ -11,16 +11,10 @@ with long_text_answers as (
         answers.field_id as field_id,
         responses.submitted_at as submitted_at,
         answers.value_text as feedback_text
-    from {{ ref('stg_typeform__answers') }} as answers
-    inner join {{ ref('stg_typeform__responses') }} as responses
-        on answers.form_id = responses.form_id
-        and answers.response_id = responses.response_id
-    -- answers carry their field's type; the definition is the fallback when they do not
-    left join {{ ref('stg_typeform__form_fields') }} as fields
-        on answers.form_id = fields.form_id
-        and answers.field_id = fields.field_id
+    from {{ ref('stg_typeform__responses') }} as responses
+    {{ join_typeform_answers('responses') }}
     where responses.is_completed
-        and coalesce(answers.field_type, fields.field_type) = 'long_text'
+        and {{ typeform_answer_field('type') }} = 'long_text'
         and {{ voc_has_text('answers.value_text') }}
 ),
 

@@ -7,15 +7,10 @@ select
     responses.edition,
     responses.pm_email,
     responses.response_id,
-    coalesce(answers.field_ref, fields.field_ref) as theme,
+    {{ typeform_answer_field('ref') }} as theme,
     answers.value_number as score
 from {{ ref('int_barometer__responses') }} as responses
-inner join {{ ref('stg_typeform__answers') }} as answers
-    on responses.form_id = answers.form_id
-    and responses.response_id = answers.response_id
-left join {{ ref('stg_typeform__form_fields') }} as fields
-    on answers.form_id = fields.form_id
-    and answers.field_id = fields.field_id
+{{ join_typeform_answers('responses') }}
 where responses.is_latest_of_pm
-    and coalesce(answers.field_type, fields.field_type) = 'opinion_scale'
+    and {{ typeform_answer_field('type') }} = 'opinion_scale'
     and answers.value_number is not null

@@ -51,12 +51,7 @@ select
     cast(editions.edition as {{ type_text() }}) as edition,
     cast(coalesce(invited_counts.invited_pms, 0) as bigint) as invited_pms,
     cast(coalesce(invited_counts.respondents, 0) as bigint) as respondents,
-    cast(
-        case
-            when coalesce(invited_counts.invited_pms, 0) = 0 then null
-            else cast(invited_counts.respondents as {{ type_double() }}) / invited_counts.invited_pms
-        end as {{ type_double() }}
-    ) as response_rate,
+    {{ ratio_or_null('invited_counts.respondents', 'invited_counts.invited_pms') }} as response_rate,
     cast(coalesce(uninvited_counts.uninvited_respondents, 0) as bigint) as uninvited_respondents
 from editions
 left join invited_counts

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='date_day',
-        incremental_strategy=day_incremental_strategy(),
-        partition_by=day_partition_by('date_day'),
-        on_schema_change='fail',
-    )
-}}
+{{ day_incremental_config('date_day') }}
 -- depends_on: {{ ref('int_user_event_days') }} (the days its last run wrote are recomputed here)
 -- Daily engagement (metrics.md section 3): one row per day, no gaps, from the first day with a
 -- valid event to the last one or, when later, the last day complete for amplitude (a complete
@@ -19,13 +11,7 @@
 -- rewrote (a device identified late re-attributes older anonymous days to its owner);
 -- a backfill adds [backfill_start, backfill_end]; --full-refresh recomputes all.
 with bounds as (
-    select
-        loaded_days.first_loaded_day,
-        greatest(
-            loaded_days.last_event_day,
-            {{ last_complete_day(['amplitude']) }}
-        ) as last_loaded_day
-    from {{ ref('int_events__loaded_days') }} as loaded_days
+    {{ engagement_day_range() }}
 ),
 
 report_days as (
@@ -84,12 +70,7 @@ select
     cast(coalesce(user_counts.dau, 0) as bigint) as dau,
     cast(coalesce(user_counts.wau, 0) as bigint) as wau,
     cast(coalesce(user_counts.mau, 0) as bigint) as mau,
-    cast(
-        case
-            when coalesce(user_counts.mau, 0) = 0 then null
-            else cast(user_counts.dau as {{ type_double() }}) / user_counts.mau
-        end as {{ type_double() }}
-    ) as stickiness,
+    {{ ratio_or_null('user_counts.dau', 'user_counts.mau') }} as stickiness,
     cast(coalesce(anonymous_counts.anonymous_devices, 0) as bigint) as anonymous_devices,
     report_days.date_day - 6 >= bounds.first_loaded_day as wau_is_complete_window,
     report_days.date_day - 27 >= bounds.first_loaded_day as mau_is_complete_window,

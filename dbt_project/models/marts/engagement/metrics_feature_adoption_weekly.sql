@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='week_start',
-        incremental_strategy=day_incremental_strategy(),
-        partition_by=day_partition_by('week_start'),
-        on_schema_change='fail',
-    )
-}}
+{{ day_incremental_config('week_start') }}
 -- depends_on: {{ ref('int_user_event_days') }} (the days its last run wrote are recomputed here)
 -- Feature adoption per ISO week (Monday start) and tracking-plan feature (metrics.md section
 -- 4): of the distinct active users of the week (int_active_users_daily), those who fired at
@@ -16,13 +8,7 @@
 -- complete for amplitude. Nightly runs recompute the weeks that hold a recomputed day, and every
 -- week stored or now incomplete.
 with bounds as (
-    select
-        loaded_days.first_loaded_day,
-        greatest(
-            loaded_days.last_event_day,
-            {{ last_complete_day(['amplitude']) }}
-        ) as last_loaded_day
-    from {{ ref('int_events__loaded_days') }} as loaded_days
+    {{ engagement_day_range() }}
 ),
 
 report_days as (
@@ -103,12 +89,7 @@ select
     cast(features.feature as {{ type_text() }}) as feature,
     cast(coalesce(adopters.adopters, 0) as bigint) as adopters,
     cast(coalesce(weekly_totals.weekly_active_users, 0) as bigint) as weekly_active_users,
-    cast(
-        case
-            when coalesce(weekly_totals.weekly_active_users, 0) = 0 then null
-            else cast(coalesce(adopters.adopters, 0) as {{ type_double() }}) / weekly_totals.weekly_active_users
-        end as {{ type_double() }}
-    ) as adoption_rate,
+    {{ ratio_or_null('coalesce(adopters.adopters, 0)', 'weekly_totals.weekly_active_users') }} as adoption_rate,
     coalesce(week_end.is_amplitude_complete, false) as is_complete
 from report_weeks
 cross join features

@@ -3,20 +3,8 @@
 -- over all items. Every week from the first week with feedback to the last one or, when later,
 -- the week of the last day complete for both zendesk and typeform; the share is null in a week
 -- without items. is_complete: the week's last day (Sunday) is complete for zendesk and typeform.
-with bounds as (
-    select
-        min(created_week) as first_week,
-        greatest(
-            max(created_week),
-            {{ iso_week_start(last_complete_day(['zendesk', 'typeform'])) }}
-        ) as last_week
-    from {{ ref('int_voc__feedback_items') }}
-),
-
-weeks as (
-    select cast(series.series_ts as date) as week_start
-    from bounds
-    {{ voc_date_series('bounds.first_week', 'bounds.last_week', '7 days', 'series') }}
+with weeks as (
+    {{ voc_feedback_weeks() }}
 ),
 
 counted as (
