@@ -2,14 +2,9 @@
 -- the three categories; how far nps is from 100 * (promoters - detractors) / responses; on the
 -- 'all' row, the responses of the other segments of the month; whether the month has an 'all' row.
 -- is_complete_after_incomplete: a complete month after an incomplete one (completeness only moves forward).
+{% from 'mart_checks.sql' import complete_after_incomplete %}
 select
-    nps.month_start as month_start,
-    nps.segment as segment,
-    nps.responses as responses,
-    nps.promoters as promoters,
-    nps.passives as passives,
-    nps.detractors as detractors,
-    nps.nps as nps,
+    nps.*,
     day(nps.month_start) as month_start_day,
     nps.promoters + nps.passives + nps.detractors as category_total,
     abs(nps.nps - 100.0 * (nps.promoters - nps.detractors) / nullif(nps.responses, 0)) as nps_deviation,
@@ -19,13 +14,7 @@ select
         ), 0)
     end as segments_total,
     bool_or(nps.segment = 'all') over (partition by nps.month_start) as month_has_all_segment,
-    nps.is_complete as is_complete,
     -- completeness is monotone (metrics.md 1.6): no complete row after an incomplete one
-    nps.is_complete and exists (
-        select 1
-        from marts.metrics_nps_monthly as earlier
-        where not earlier.is_complete
-            and earlier.month_start < nps.month_start
-    ) as is_complete_after_incomplete
+    {{ complete_after_incomplete('marts.metrics_nps_monthly', 'nps', 'month_start') }} as is_complete_after_incomplete
 from marts.metrics_nps_monthly as nps
 order by nps.month_start, nps.segment

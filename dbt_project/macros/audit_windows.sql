@@ -29,6 +29,13 @@
                 and stored.event_date >= (select first_bound.first_loaded_day from loaded_days as first_bound)
         )
     {%- endset %}
+    {#- the newest load the stored aggregates have seen -#}
+    {%- set stored_through -%}
+        (
+            select coalesce(max(stored.loaded_through), cast('1900-01-01' as timestamp))
+            from {{ this }} as stored
+        )
+    {%- endset %}
     select spine.date_day as event_date
     from loaded_days
     {{ day_series('loaded_days.first_loaded_day', 'loaded_days.last_loaded_day', 'spine') }}
@@ -38,18 +45,12 @@
     union
     select touched.event_date
     from {{ ref('int_events__deduplicated') }} as touched
-    where touched.loaded_at > (
-        select coalesce(max(stored.loaded_through), cast('1900-01-01' as timestamp))
-        from {{ this }} as stored
-    )
+    where touched.loaded_at > {{ stored_through }}
     union
     select touched.replaced_event_date as event_date
     from {{ ref('int_events__deduplicated') }} as touched
     where touched.replaced_event_date is not null
-        and touched.loaded_at > (
-            select coalesce(max(stored.loaded_through), cast('1900-01-01' as timestamp))
-            from {{ this }} as stored
-        )
+        and touched.loaded_at > {{ stored_through }}
     union
     select window_days.date_day as event_date
     from {{ ref('int_audit__reference_window') }} as ref_window

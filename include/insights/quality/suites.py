@@ -90,9 +90,10 @@ _SHARED_MACROS = ("in_lookback_window",)
 
 @cache
 def _macro_env() -> jinja2.Environment:
+    # A query imports the gate's own macros (expectations/macros/) with `{% from '<file>.sql' import ... %}`.
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(DBT_PROJECT_DIR / "macros"), undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
+        loader=jinja2.FileSystemLoader([DBT_PROJECT_DIR / "macros", EXPECTATIONS_DIR / "macros"]),
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
     )
 
 
