@@ -36,3 +36,15 @@
         else abs({{ ratio }} - cast({{ numerator }} as double) / {{ denominator }})
     end
 {%- endmacro %}
+
+{#- The whole dataset of a weekly mart (`relation`, one row per week_start and, if given, per
+    `partition_by` value): every row, with week_spine_columns and complete_after_incomplete. -#}
+{% macro weekly_mart_rows(relation, partition_by=none) -%}
+select
+    mart.*,
+    {{ week_spine_columns('mart', partition_by) }},
+    -- completeness is monotone (metrics.md 1.6): no complete row after an incomplete one
+    {{ complete_after_incomplete(relation, 'mart', 'week_start') }} as is_complete_after_incomplete
+from {{ relation }} as mart
+order by mart.week_start{{ ', mart.' ~ partition_by if partition_by }}
+{%- endmacro %}
