@@ -1,7 +1,6 @@
 -- The daily engagement mart, each day with the gap to the previous day (the date spine) and how
 -- far stickiness is from dau / mau (1 when exactly one of "stickiness is null" and "mau = 0" holds).
 -- is_complete_after_incomplete: a complete day after an incomplete one (completeness only moves forward).
-{% from 'mart_checks.sql' import complete_after_incomplete, ratio_deviation %}
 select
     mart.*,
     mart.date_day - lag(mart.date_day) over (order by mart.date_day) as days_since_previous,

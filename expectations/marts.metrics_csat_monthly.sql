@@ -1,7 +1,6 @@
 -- Every month of the CSAT mart, with the day of month of month_start, the gap in months to the
 -- previous month (the month spine) and whether csat is null exactly when nothing was rated.
 -- is_complete_after_incomplete: a complete month after an incomplete one (completeness only moves forward).
-{% from 'mart_checks.sql' import complete_after_incomplete %}
 select
     csat.*,
     day(csat.month_start) as month_start_day,

@@ -2,7 +2,6 @@
 -- previous week (the week spine) and how far unrouted_share is from unrouted_items / items
 -- (1 when exactly one of "share is null" and "items = 0" holds).
 -- is_complete_after_incomplete: a complete week after an incomplete one (completeness only moves forward).
-{% from 'mart_checks.sql' import complete_after_incomplete, ratio_deviation, week_spine_columns %}
 select
     unrouted.*,
     {{ week_spine_columns('unrouted') }},

@@ -2,7 +2,6 @@
 -- the three categories; how far nps is from 100 * (promoters - detractors) / responses; on the
 -- 'all' row, the responses of the other segments of the month; whether the month has an 'all' row.
 -- is_complete_after_incomplete: a complete month after an incomplete one (completeness only moves forward).
-{% from 'mart_checks.sql' import complete_after_incomplete %}
 select
     nps.*,
     day(nps.month_start) as month_start_day,

@@ -1,6 +1,5 @@
 -- Every day of the support mart, with the gap to the previous day (the date spine).
 -- is_complete_after_incomplete: a complete day after an incomplete one (completeness only moves forward).
-{% from 'mart_checks.sql' import complete_after_incomplete %}
 select
     support.*,
     support.date_day - lag(support.date_day) over (order by support.date_day) as days_since_previous,

@@ -1,8 +1,7 @@
 {#-
   Derived columns of the marts' dataset queries (expectations/marts.*.sql): what makes a rule
   across rows or columns checkable by a GX column expectation. Each takes `row`, the alias of the
-  mart row the query selects; import them with
-  {% from 'mart_checks.sql' import complete_after_incomplete %}.
+  mart row the query selects. insights.quality.suites imports them into every query.
 -#}
 
 {#- True on a complete row after an incomplete one of the same mart (`relation`), earlier by
@@ -37,14 +36,3 @@
     end
 {%- endmacro %}
 
-{#- The whole dataset of a weekly mart (`relation`, one row per week_start and, if given, per
-    `partition_by` value): every row, with week_spine_columns and complete_after_incomplete. -#}
-{% macro weekly_mart_rows(relation, partition_by=none) -%}
-select
-    mart.*,
-    {{ week_spine_columns('mart', partition_by) }},
-    -- completeness is monotone (metrics.md 1.6): no complete row after an incomplete one
-    {{ complete_after_incomplete(relation, 'mart', 'week_start') }} as is_complete_after_incomplete
-from {{ relation }} as mart
-order by mart.week_start{{ ', mart.' ~ partition_by if partition_by }}
-{%- endmacro %}

@@ -84,13 +84,16 @@ class SuiteSpec:
         return next(e for e in self.expectations if e.name == name)
 
 
-# dbt macros a dataset query may call: the rules the warehouse build and the gate share.
-_SHARED_MACROS = ("in_lookback_window",)
+# Macros a dataset query may call, by file: the dbt macro of a rule the warehouse build and the gate
+# share, and the gate's own checks (expectations/macros/).
+_SHARED_MACROS = {
+    "in_lookback_window.sql": ("in_lookback_window",),
+    "mart_checks.sql": ("complete_after_incomplete", "week_spine_columns", "ratio_deviation"),
+}
 
 
 @cache
 def _macro_env() -> jinja2.Environment:
-    # A query imports the gate's own macros (expectations/macros/) with `{% from '<file>.sql' import ... %}`.
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader([DBT_PROJECT_DIR / "macros", EXPECTATIONS_DIR / "macros"]),
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
@@ -98,9 +101,10 @@ def _macro_env() -> jinja2.Environment:
 
 
 def render_query(sql_path: Path, sql: str | None = None) -> str:
-    """A dataset query with the shared dbt macros rendered (`{{ in_lookback_window(...) }}`); `sql` is the
-    query's text when it is generated rather than read from `sql_path`."""
-    imports = "".join(f"{{% from '{name}.sql' import {name} %}}" for name in _SHARED_MACROS)
+    """A dataset query with the shared macros rendered (`{{ in_lookback_window(...) }}`, the checks of
+    expectations/macros/mart_checks.sql); `sql` is the query's text when it is generated rather than read
+    from `sql_path`."""
+    imports = "".join(f"{{% from '{file}' import {', '.join(names)} %}}" for file, names in _SHARED_MACROS.items())
     text = sql_path.read_text(encoding="utf-8") if sql is None else sql
     try:
         return _macro_env().from_string(imports + text).render()
