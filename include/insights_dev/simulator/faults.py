@@ -307,6 +307,20 @@ def _map_amplitude_lines(response: SimResponse, line: Callable[[bytes], bytes | 
     return _rewrite_zip(response, entry)
 
 
+def _map_json_records(response: SimResponse, key: str, change: Callable[[dict], int], mode: FaultMode) -> SimResponse:
+    """Apply ``change`` in place to each record of a JSON page's ``key`` list; it returns how many changes it
+    made (a bool counts as 0 or 1). The page is rewritten, and the changes counted, only if there were any."""
+    payload = _json_payload(response)
+    records = payload.get(key) if isinstance(payload, dict) else None
+    if not isinstance(records, list):
+        return response
+    changed = sum(change(record) for record in records if isinstance(record, dict))
+    if not changed:
+        return response
+    mode.hit(changed)
+    return _rewrite_json(response, payload)
+
+
 class MalformedLines(FaultMode):
     """About one Amplitude line in ``every`` is cut in half: not valid JSON any more."""
 
@@ -376,16 +390,7 @@ class SchemaDrift(FaultMode):
                 return json.dumps(record, separators=(",", ":")).encode("utf-8") if self.change(record) else None
 
             return _map_amplitude_lines(response, drift, self)
-        payload = _json_payload(response)
-        key = {"zendesk": "tickets", "typeform": "items"}[source]
-        records = payload.get(key) if isinstance(payload, dict) else None
-        if not isinstance(records, list):
-            return response
-        changed = sum(self.change(record) for record in records if isinstance(record, dict))
-        if not changed:
-            return response
-        self.hit(changed)
-        return _rewrite_json(response, payload)
+        return _map_json_records(response, {"zendesk": "tickets", "typeform": "items"}[source], self.change, self)
 
 
 class NpsOutOfRange(FaultMode):
@@ -398,22 +403,18 @@ class NpsOutOfRange(FaultMode):
         self.every = every
 
     def after(self, source: str, request: SimRequest, response: SimResponse) -> SimResponse:
-        payload = _json_payload(response)
-        items = payload.get("items") if isinstance(payload, dict) and request.path.endswith("/responses") else None
-        if not isinstance(items, list):
+        if not request.path.endswith("/responses"):
             return response
-        changed = 0
-        for item in items:
+
+        def answer_14(item: dict) -> int:
             if not _stable_pick(str(item.get("token")), self.every):
-                continue
-            for answer in item.get("answers") or []:
-                if (answer.get("field") or {}).get("type") == "nps":
-                    answer["number"] = 14
-                    changed += 1
-        if not changed:
-            return response
-        self.hit(changed)
-        return _rewrite_json(response, payload)
+                return 0
+            nps = [a for a in item.get("answers") or [] if (a.get("field") or {}).get("type") == "nps"]
+            for answer in nps:
+                answer["number"] = 14
+            return len(nps)
+
+        return _map_json_records(response, "items", answer_14, self)
 
 
 class NotUtf8(FaultMode):
@@ -428,19 +429,15 @@ class NotUtf8(FaultMode):
         self.every = every
 
     def after(self, source: str, request: SimRequest, response: SimResponse) -> SimResponse:
-        payload = _json_payload(response)
-        tickets = payload.get("tickets") if isinstance(payload, dict) else None
-        if not isinstance(tickets, list):
-            return response
-        changed = 0
-        for ticket in tickets:
-            if isinstance(ticket, dict) and _stable_pick(f"utf8-{ticket.get('id')}", self.every):
+        def mark(ticket: dict) -> bool:
+            picked = _stable_pick(f"utf8-{ticket.get('id')}", self.every)
+            if picked:
                 ticket["subject"] = self.MARK
-                changed += 1
-        if not changed:
+            return picked
+
+        body = _map_json_records(response, "tickets", mark, self)
+        if body is response:
             return response
-        self.hit(changed)
-        body = _rewrite_json(response, payload)
         raw = body.body.replace(json.dumps(self.MARK).encode()[1:-1], "caf\u00e9".encode("latin-1"))
         return SimResponse(body.status, body.headers, raw)
 
