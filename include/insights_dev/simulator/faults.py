@@ -177,11 +177,12 @@ class Timeouts(SlowResponses):
     name = "timeouts"
 
 
-class _FirstFetchOnly(FaultMode):
-    """Damages the first answer to each distinct request (a transient fault the retry must cure)."""
+class _FirstExportDownload(FaultMode):
+    """Damages the first download of each Amplitude export (each distinct request): a transient fault the
+    retry must cure. Subclasses say how in ``damage``."""
 
-    def __init__(self, *sources: str) -> None:
-        super().__init__(*sources)
+    def __init__(self) -> None:
+        super().__init__("amplitude")
         self._damaged: set[str] = set()
 
     def first_time(self, request: SimRequest) -> bool:
@@ -191,18 +192,21 @@ class _FirstFetchOnly(FaultMode):
             self._damaged.add(request.raw_target)
             return True
 
+    def after(self, source: str, request: SimRequest, response: SimResponse) -> SimResponse:
+        if response.status != 200 or not self.first_time(request):
+            return response
+        return self.damage(response)
 
-class TruncatedZip(_FirstFetchOnly):
+    def damage(self, response: SimResponse) -> SimResponse:
+        raise NotImplementedError
+
+
+class TruncatedZip(_FirstExportDownload):
     """The first download of each Amplitude export is cut in half (its ZIP central directory lost)."""
 
     name = "truncated ZIP"
 
-    def __init__(self) -> None:
-        super().__init__("amplitude")
-
-    def after(self, source: str, request: SimRequest, response: SimResponse) -> SimResponse:
-        if response.status != 200 or not self.first_time(request):
-            return response
+    def damage(self, response: SimResponse) -> SimResponse:
         body = _body(response)
         self.hit()
         return SimResponse(200, list(response.headers), body[: len(body) // 2])
@@ -218,17 +222,12 @@ def _rewrite_zip(response: SimResponse, entry: Callable[[str, bytes], bytes]) ->
     return SimResponse(200, list(response.headers), out.getvalue())
 
 
-class TruncatedGzip(_FirstFetchOnly):
+class TruncatedGzip(_FirstExportDownload):
     """The first download of each export has its first gzip entry cut short inside a valid ZIP."""
 
     name = "truncated gzip"
 
-    def __init__(self) -> None:
-        super().__init__("amplitude")
-
-    def after(self, source: str, request: SimRequest, response: SimResponse) -> SimResponse:
-        if response.status != 200 or not self.first_time(request):
-            return response
+    def damage(self, response: SimResponse) -> SimResponse:
         cut: list[str] = []
 
         def truncate(name: str, blob: bytes) -> bytes:
