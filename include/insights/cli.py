@@ -287,6 +287,13 @@ EPILOG = """environment:
 """
 
 
+def _commands(parser: argparse.ArgumentParser, dest: str) -> argparse._SubParsersAction:
+    """The parser's required subcommands, the chosen one's name in `args.<dest>`."""
+    metavar = dest.upper()
+    help_text = f"run `{parser.prog} {metavar} --help` for its options"
+    return parser.add_subparsers(dest=dest, required=True, metavar=metavar, title="commands", help=help_text)
+
+
 def _command(sub: argparse._SubParsersAction, name: str, summary: str, func: Any) -> argparse.ArgumentParser:
     """A subcommand whose one-line help (in `insights --help`) is also its own --help description."""
     parser = sub.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".")
@@ -305,13 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="debug logging on the console: per-request, per-page and dbt node lines",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only on the console")
-    sub = parser.add_subparsers(
-        dest="command",
-        required=True,
-        metavar="COMMAND",
-        title="commands",
-        help="run `insights COMMAND --help` for its options",
-    )
+    sub = _commands(parser, "command")
 
     demo = _command(sub, "demo", "backfill the simulated world, run the last night through Airflow", cmd_demo)
     demo.add_argument("--skip-airflow", action="store_true", help="backfill only, no `airflow dags test`")
@@ -424,13 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the bundled simulator of the three SaaS APIs",
         description="The bundled simulator of the three SaaS APIs (Amplitude, Zendesk, Typeform).",
     )
-    sim_sub = sim.add_subparsers(
-        dest="sim_command",
-        required=True,
-        metavar="SIM_COMMAND",
-        title="commands",
-        help="run `insights sim SIM_COMMAND --help` for its options",
-    )
+    sim_sub = _commands(sim, "sim_command")
     serve = _command(sim_sub, "serve", "serve the world (or INSIGHTS_REPLAY_DIR) until interrupted", cmd_sim_serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
