@@ -75,45 +75,35 @@ deprecated_firing as (
     where plan.status = 'deprecated'
 ),
 
-window_checks as (
+property_counts as (
     -- the window's days of the per-day property checks (int_audit__daily_property_checks)
     select
         daily.event_type,
         daily.property_name,
         daily.violation,
-        daily.violating_events
-    from {{ ref('int_audit__daily_property_checks') }} as daily
-    inner join {{ ref('int_audit__reference_window') }} as reference_windows
-        on daily.event_date between reference_windows.window_start and reference_windows.window_end
+        cast(sum(daily.violating_events) as bigint) as violating_events
+    from {{ audit_window_days_from('int_audit__daily_property_checks', 'daily') }}
     where daily.event_type is not null
-),
-
-property_counts as (
-    select
-        window_checks.event_type,
-        window_checks.property_name,
-        window_checks.violation,
-        cast(sum(window_checks.violating_events) as bigint) as violating_events
-    from window_checks
-    where window_checks.property_name is not null
+        and daily.property_name is not null
     group by
-        window_checks.event_type,
-        window_checks.property_name,
-        window_checks.violation
+        daily.event_type,
+        daily.property_name,
+        daily.violation
 ),
 
 property_violations as (
     -- events with at least one violation: the per-day counts add up (an event has one day)
     select
-        window_checks.event_type,
+        daily.event_type,
         'property_violation' as finding,
         max(volumes.events_in_window) as events_of_type,
-        cast(sum(window_checks.violating_events) as bigint) as violating_events
-    from window_checks
+        cast(sum(daily.violating_events) as bigint) as violating_events
+    from {{ audit_window_days_from('int_audit__daily_property_checks', 'daily') }}
     inner join volumes
-        on window_checks.event_type = volumes.event_type
-    where window_checks.property_name is null
-    group by window_checks.event_type
+        on daily.event_type = volumes.event_type
+    where daily.event_type is not null
+        and daily.property_name is null
+    group by daily.event_type
 ),
 
 property_details as (
