@@ -72,6 +72,13 @@ where 1 = 0
         on {{ alias }}.event_date between ref_window.window_start and ref_window.window_end
 {%- endmacro %}
 
+{#- The same for the rows of a table kept per reference day that belong to the audit's reference day. -#}
+{% macro audit_reference_day_from(model_name, alias) -%}
+{{ ref(model_name) }} as {{ alias }}
+    inner join {{ ref('int_audit__reference_window') }} as ref_window
+        on {{ alias }}.reference_date = ref_window.reference_date
+{%- endmacro %}
+
 {#-
   `select` of the given columns of a recorded table of the dbt project (int_audit__recorded_*,
   as `alias`) at the snapshot the audit reads: int_audit__definition_snapshots.<snapshot>

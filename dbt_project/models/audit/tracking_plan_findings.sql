@@ -9,18 +9,11 @@
 -- Volumes and violations come from the per-day aggregates (int_audit__daily_*), not the events.
 {%- set default_rule = '^[a-z][a-z0-9]*(_[a-z0-9]+)*$' %}
 {%- set matches_rule = regexp_contains('volumes.event_type', 'naming.naming_rule') %}
-with ref_window as (
-    select reference_windows.reference_date
-    from {{ ref('int_audit__reference_window') }} as reference_windows
-),
-
-volumes as (
+with volumes as (
     select
         volume_share.event_type,
         volume_share.events_in_window
-    from {{ ref('event_volume_share') }} as volume_share
-    inner join ref_window
-        on volume_share.reference_date = ref_window.reference_date
+    from {{ audit_reference_day_from('event_volume_share', 'volume_share') }}
 ),
 
 plan as (
@@ -138,9 +131,7 @@ billed_but_unused as (
         cast(ledger.events_in_window as {{ type_text() }})
             || ' event(s) in the window feed no governed model or metric (see event_usage_ledger)' as detail,
         ledger.events_in_window
-    from {{ ref('event_usage_ledger') }} as ledger
-    inner join ref_window
-        on ledger.reference_date = ref_window.reference_date
+    from {{ audit_reference_day_from('event_usage_ledger', 'ledger') }}
     where ledger.is_billed_but_unused
 ),
 
@@ -173,4 +164,4 @@ select
     cast(findings.detail as {{ type_text() }}) as detail,
     cast(findings.events_in_window as bigint) as events_in_window
 from findings
-cross join ref_window
+cross join {{ ref('int_audit__reference_window') }} as ref_window
