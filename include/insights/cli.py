@@ -268,8 +268,12 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
         print(json.dumps(generate_world(cache_dir, cases), indent=2))
         return 0
+    phase = "prepare" if args.prepare_only else "measure" if args.prepared else "all"
     results = run_bench(args.dir, cases, cache_dir=cache_dir, full_refresh=not args.skip_full_refresh,
-                        compare_before=args.compare_before)
+                        compare_before=args.compare_before, phase=phase)
+    if phase == "prepare":
+        print(f"prepared {len(cases)} case(s) under {args.dir}: time their nights later with --prepared")
+        return 0
     (args.dir / "results.md").write_text(render(results))
     print(render(results))
     print(f"results: {args.dir / 'results.json'} and results.md", json.dumps(results["machine"]))
@@ -403,6 +407,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="only write the cases' scale world (history and night) into the cache dir, for later runs",
     )
     bench.add_argument("--skip-full-refresh", action="store_true", help="do not time `dbt build --full-refresh`")
+    when = bench.add_mutually_exclusive_group()
+    when.add_argument(
+        "--prepare-only",
+        action="store_true",
+        help="only set up each case's home (history landed, backfilled, gated, published), not measured",
+    )
+    when.add_argument(
+        "--prepared",
+        action="store_true",
+        help="time the night on the homes an earlier --prepare-only left under --dir (e.g. once the machine is idle)",
+    )
 
     sim = sub.add_parser(
         "sim",
