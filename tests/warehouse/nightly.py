@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from insights.settings import Settings
+import yaml
+
+from insights.settings import PACKAGE_CONFIG_DIR, Settings
 from insights.warehouse import BuildResult, build, connect, schema_name
 from insights_dev.simulator.world import World
 
@@ -120,12 +122,17 @@ class LateUserChanges:
 
 
 def first_day_users(world: World) -> list[str]:
-    """Users with an event on the first day and none flagged is_test, not active on the second day."""
+    """Users with an event on the first day, never flagged is_test nor internal, absent on the second day."""
     def day(record: dict) -> date:
         return datetime.fromisoformat(record["event_time"][:10]).date()
 
+    internal = yaml.safe_load((PACKAGE_CONFIG_DIR / "settings.yml").read_text())["internal_email_domains"]
     users = {e["user_id"] for e in world.events if e["user_id"] and day(e) == world.first_day}
-    flagged = {e["user_id"] for e in world.events if e["user_properties"].get("is_test") is not None}
+    flagged = {
+        e["user_id"] for e in world.events
+        if e["user_properties"].get("is_test") is not None
+        or str(e["user_properties"].get("email", "")).lower().rpartition("@")[2] in internal
+    }
     second_day = {e["user_id"] for e in world.events if day(e) == world.first_day + timedelta(days=1)}
     return sorted(users - flagged - second_day)
 

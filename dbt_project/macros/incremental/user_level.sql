@@ -24,9 +24,45 @@
     (select max(upstream_rows.loaded_at) from {{ upstream }} as upstream_rows)
 {%- endmacro %}
 
+{#-
+  The config of a user-level increment: delete+insert on `key` (a full table on plain Spark, which
+  has no DELETE), the tombstones (`tombstone`, an SQL condition) deleted after the insert.
+-#}
+{% macro user_level_config(key, tombstone) -%}
+    {{ return({
+        'materialized': merge_model_materialization(),
+        'unique_key': key,
+        'incremental_strategy': 'delete+insert',
+        'on_schema_change': 'fail',
+        'post_hook': "{{ delete_tombstones('" ~ tombstone ~ "') }}",
+    }) }}
+{%- endmacro %}
+
 {#- Post-hook of a user-level incremental: drop the tombstones of keys left without a row. -#}
 {% macro delete_tombstones(condition) -%}
     {%- if can_delete_rows() -%}
         delete from {{ this }} where {{ condition }}
     {%- endif -%}
+{%- endmacro %}
+
+{#-
+  The opening CTEs of a user-level increment: recompute_days (the days int_user_event_days
+  recomputed since this table's stamp) and affected_users, the users with rows of `upstream`
+  newer than this table's stamp plus the stored users matching `stored_condition` (on alias
+  `stored`; it may read recompute_days). Ends with a comma: the model's own CTEs follow.
+-#}
+{% macro user_level_affected_users(upstream, stored_condition) -%}
+with recompute_days as (
+    {{ user_event_days_recompute_days(this) }}
+),
+
+affected_users as (
+    select changed.user_id
+    from {{ upstream }} as changed
+    where changed.loaded_at > {{ user_level_watermark(this) }}
+    union
+    select stored.user_id
+    from {{ this }} as stored
+    where {{ stored_condition }}
+),
 {%- endmacro %}

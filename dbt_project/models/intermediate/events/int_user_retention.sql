@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized=merge_model_materialization(),
-        unique_key='user_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        post_hook="{{ delete_tombstones('cohort_date is null') }}",
-    )
-}}
+{{ config(**user_level_config('user_id', 'cohort_date is null')) }}
 -- depends_on: {{ ref('int_events__deduplicated') }}, {{ ref('int_devices') }} (the recompute days of a night)
 -- One row per cohort member (metrics.md section 4): non-excluded resolved users, cohort day
 -- = first_seen_date. Flags say whether the user was active (int_active_users_daily) on day c+1,
@@ -24,28 +16,19 @@
 -- activation_event or of the plan's counts_as_active needs a full refresh.
 {%- set member_offsets = [0, 1, 2, 3, 4, 5, 6, 7, 28] %}
 {%- if is_incremental() %}
-with recompute_days as (
-    {{ user_event_days_recompute_days(this) }}
-),
-
-affected_users as (
-    select users.user_id
-    from {{ ref('int_users') }} as users
-    where users.loaded_at > {{ user_level_watermark(this) }}
-    union
-    select stored.user_id
-    from {{ this }} as stored
-    where not (
+{%- set incomplete_or_reached -%}
+    not (
         stored.is_cohort_day_complete and stored.is_day_1_complete and stored.is_day_7_complete
         and stored.is_day_28_complete and stored.is_activation_complete
     )
-        or stored.cohort_date in (
-            {%- for offset in member_offsets %}
-            select recompute_days.activity_date - {{ offset }} from recompute_days
-            {{- ' union all' if not loop.last }}
-            {%- endfor %}
-        )
-),
+    or stored.cohort_date in (
+        {%- for offset in member_offsets %}
+        select recompute_days.activity_date - {{ offset }} from recompute_days
+        {{- ' union all' if not loop.last }}
+        {%- endfor %}
+    )
+{%- endset %}
+{{ user_level_affected_users(ref('int_users'), incomplete_or_reached) }}
 
 cohort_members as (
 {%- else %}

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized=merge_model_materialization(),
-        unique_key='user_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        post_hook="{{ delete_tombstones('first_activity_date is null') }}",
-    )
-}}
+{{ config(**user_level_config('user_id', 'first_activity_date is null')) }}
 -- depends_on: {{ ref('int_events__deduplicated') }}, {{ ref('int_devices') }} (the recompute days of a night)
 -- One row per resolved user (metrics.md section 2): first seen day and exclusion.
 -- first_seen_date: day of the earliest valid event of any type, planned or not.
@@ -21,22 +13,17 @@
 -- a first day kept elsewhere stands). A user left without user-days is deleted. A change of var
 -- internal_email_domains needs a full refresh.
 {%- if is_incremental() %}
-with recompute_days as (
-    {{ user_event_days_recompute_days(this) }}
-),
-
-affected_users as (
-    select days.user_id
-    from {{ ref('int_user_event_days') }} as days
-    where days.loaded_at > {{ user_level_watermark(this) }}
-    union
-    select stored.user_id
-    from {{ this }} as stored
-    where stored.first_activity_date in (select recompute_days.activity_date from recompute_days)
-        or stored.first_seen_date in (select recompute_days.activity_date from recompute_days)
-        or stored.first_test_flag_date in (select recompute_days.activity_date from recompute_days)
-        or stored.first_internal_email_date in (select recompute_days.activity_date from recompute_days)
-),
+{%- set lost_a_first_day -%}
+    exists (
+        select 1
+        from recompute_days
+        where recompute_days.activity_date in (
+            stored.first_activity_date, stored.first_seen_date, stored.first_test_flag_date,
+            stored.first_internal_email_date
+        )
+    )
+{%- endset %}
+{{ user_level_affected_users(ref('int_user_event_days'), lost_a_first_day) }}
 
 per_user as (
 {%- else %}

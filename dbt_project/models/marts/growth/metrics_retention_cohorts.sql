@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized=merge_model_materialization(),
-        unique_key='cohort_date',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        post_hook="{{ delete_tombstones('cohort_size = 0') }}",
-    )
-}}
+{{ config(**user_level_config('cohort_date', 'cohort_size = 0')) }}
 -- Retention and activation per daily cohort (metrics.md section 4), from int_user_retention.
 -- Every cohort day with members; is_complete: the cohort day itself is complete for amplitude (an
 -- incomplete cohort may still grow). A rate is null until the day it needs is complete (day c+N
