@@ -268,8 +268,12 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
         print(json.dumps(generate_world(cache_dir, cases), indent=2))
         return 0
+    phase = "prepare" if args.prepare_only else "measure" if args.prepared else "all"
     results = run_bench(args.dir, cases, cache_dir=cache_dir, full_refresh=not args.skip_full_refresh,
-                        compare_before=args.compare_before)
+                        compare_before=args.compare_before, phase=phase)
+    if phase == "prepare":
+        print(f"prepared {len(cases)} case(s) under {args.dir}: time their nights later with --prepared")
+        return 0
     (args.dir / "results.md").write_text(render(results))
     print(render(results))
     print(f"results: {args.dir / 'results.json'} and results.md", json.dumps(results["machine"]))
@@ -281,6 +285,13 @@ EPILOG = """environment:
   INSIGHTS_LOG_LEVEL   console log level: DEBUG (per-request and per-page lines), INFO (default), WARNING
   INSIGHTS_PROGRESS    0 turns the live progress display off (it only shows on a terminal, never in CI)
 """
+
+
+def _commands(parser: argparse.ArgumentParser, dest: str) -> argparse._SubParsersAction:
+    """The parser's required subcommands, the chosen one's name in `args.<dest>`."""
+    metavar = dest.upper()
+    help_text = f"run `{parser.prog} {metavar} --help` for its options"
+    return parser.add_subparsers(dest=dest, required=True, metavar=metavar, title="commands", help=help_text)
 
 
 def _command(sub: argparse._SubParsersAction, name: str, summary: str, func: Any) -> argparse.ArgumentParser:
@@ -301,13 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="debug logging on the console: per-request, per-page and dbt node lines",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only on the console")
-    sub = parser.add_subparsers(
-        dest="command",
-        required=True,
-        metavar="COMMAND",
-        title="commands",
-        help="run `insights COMMAND --help` for its options",
-    )
+    sub = _commands(parser, "command")
 
     demo = _command(sub, "demo", "backfill the simulated world, run the last night through Airflow", cmd_demo)
     demo.add_argument("--skip-airflow", action="store_true", help="backfill only, no `airflow dags test`")
@@ -403,19 +408,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="only write the cases' scale world (history and night) into the cache dir, for later runs",
     )
     bench.add_argument("--skip-full-refresh", action="store_true", help="do not time `dbt build --full-refresh`")
+    when = bench.add_mutually_exclusive_group()
+    when.add_argument(
+        "--prepare-only",
+        action="store_true",
+        help="only set up each case's home (history landed, backfilled, gated, published), not measured",
+    )
+    when.add_argument(
+        "--prepared",
+        action="store_true",
+        help="time the night on the homes an earlier --prepare-only left under --dir (e.g. once the machine is idle)",
+    )
 
     sim = sub.add_parser(
         "sim",
         help="the bundled simulator of the three SaaS APIs",
         description="The bundled simulator of the three SaaS APIs (Amplitude, Zendesk, Typeform).",
     )
-    sim_sub = sim.add_subparsers(
-        dest="sim_command",
-        required=True,
-        metavar="SIM_COMMAND",
-        title="commands",
-        help="run `insights sim SIM_COMMAND --help` for its options",
-    )
+    sim_sub = _commands(sim, "sim_command")
     serve = _command(sim_sub, "serve", "serve the world (or INSIGHTS_REPLAY_DIR) until interrupted", cmd_sim_serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")

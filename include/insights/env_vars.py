@@ -33,3 +33,26 @@ def env_int(name: str, default: int, env: Mapping[str, str] | None = None) -> in
     """An integer variable; ``default`` when unset or blank."""
     value = env_value(name, env)
     return int(value) if value is not None else default
+
+
+def env_float(
+    name: str,
+    default: float,
+    env: Mapping[str, str] | None = None,
+    *,
+    minimum: float = 0.0,
+    maximum: float | None = None,
+) -> float:
+    """A number variable in [minimum, maximum]; ``default`` when unset or blank. Raises ValueError naming the
+    variable and its value when it is not a number or out of range."""
+    value = env_value(name, env)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise ValueError(f"environment variable {name}={value!r} is not a number") from exc
+    if number < minimum or (maximum is not None and number > maximum):
+        bounds = f"at least {minimum:g}" if maximum is None else f"between {minimum:g} and {maximum:g}"
+        raise ValueError(f"environment variable {name}={value!r} must be {bounds}")
+    return number

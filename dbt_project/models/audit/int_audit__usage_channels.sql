@@ -21,11 +21,20 @@ from (
         'plan event with counts_as_active' as rule
     union all
     select
-        'active_user', 'int_anonymous_devices_daily', cast(null as {{ type_text() }}), 'plan event with counts_as_active'
+        'active_user' as channel,
+        'int_anonymous_devices_daily' as entry_model,
+        cast(null as {{ type_text() }}) as measure_column,
+        'plan event with counts_as_active' as rule
     union all
     select
-        'activation', 'int_user_retention', 'is_activated', 'the var activation_event'
+        'activation' as channel,
+        'int_user_retention' as entry_model,
+        'is_activated' as measure_column,
+        'the var activation_event' as rule
     union all
     select
-        'feature_adoption', 'metrics_feature_adoption_weekly', cast(null as {{ type_text() }}), 'any plan event (its feature)'
+        'feature_adoption' as channel,
+        'metrics_feature_adoption_weekly' as entry_model,
+        cast(null as {{ type_text() }}) as measure_column,
+        'any plan event (its feature)' as rule
 ) as channels

@@ -34,31 +34,31 @@ problems as (
     select source_file, source_line, 'id' as field, 'expected an integer ticket id' as problem
     from tickets where coalesce(id_type, 'missing') != 'integer'
     union all
-    select source_file, source_line, 'created_at', 'expected a timestamp like 2026-01-05T10:38:52Z'
+    select source_file, source_line, 'created_at' as field, 'expected a timestamp like 2026-01-05T10:38:52Z' as problem
     from tickets where coalesce(created_at, '') not like '____-__-__T__:__:__%'
     union all
-    select source_file, source_line, 'updated_at', 'expected a timestamp like 2026-01-05T10:38:52Z'
+    select source_file, source_line, 'updated_at' as field, 'expected a timestamp like 2026-01-05T10:38:52Z' as problem
     from tickets where coalesce(updated_at, '') not like '____-__-__T__:__:__%'
     union all
-    select source_file, source_line, 'generated_timestamp', 'expected epoch seconds (an integer) or nothing'
+    select source_file, source_line, 'generated_timestamp' as field, 'expected epoch seconds (an integer) or nothing' as problem
     from tickets where coalesce(generated_timestamp_type, 'integer') not in ('integer', 'null')
     union all
-    select source_file, source_line, 'metric_set.solved_at', 'expected a timestamp or null'
+    select source_file, source_line, 'metric_set.solved_at' as field, 'expected a timestamp or null' as problem
     from tickets where solved_at is not null and solved_at not like '____-__-__T__:__:__%'
     union all
-    select source_file, source_line, 'metric_set.reply_time_in_minutes.calendar', 'expected a number or null'
+    select source_file, source_line, 'metric_set.reply_time_in_minutes.calendar' as field, 'expected a number or null' as problem
     from tickets where coalesce(reply_minutes_type, 'null') not in ('integer', 'number', 'null')
     union all
-    select source_file, source_line, 'metric_set.full_resolution_time_in_minutes.calendar', 'expected a number or null'
+    select source_file, source_line, 'metric_set.full_resolution_time_in_minutes.calendar' as field, 'expected a number or null' as problem
     from tickets where coalesce(full_resolution_minutes_type, 'null') not in ('integer', 'number', 'null')
     union all
-    select source_file, source_line, 'response_id', 'expected a response id (or token)'
+    select source_file, source_line, 'response_id' as field, 'expected a response id (or token)' as problem
     from responses where response_id is null
     union all
-    select source_file, source_line, 'submitted_at', 'expected a timestamp or null'
+    select source_file, source_line, 'submitted_at' as field, 'expected a timestamp or null' as problem
     from responses where submitted_at is not null and submitted_at not like '____-__-__T__:__:__%'
     union all
-    select source_file, source_line, 'answers', 'expected an array of answers'
+    select source_file, source_line, 'answers' as field, 'expected an array of answers' as problem
     from responses where coalesce(answers_type, 'null') not in ('array', 'null')
 )
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
 from psycopg2.extensions import make_dsn
 
 from insights.bi.definitions import Dashboard, load_dashboards
+from insights.bi.json_api import JsonApi
 from insights.bi.serving_schema import ServingSchema
 from insights.bi.superset_bundle import DATABASE_FILE, BundleRenderer, Connection, bundle_zip
 from insights.serving.config import ServingConfig
@@ -60,17 +60,9 @@ class ReaderAccess:
         return ServingSchema(self.dsn, self.schema)
 
 
-class Superset:
-    def __init__(self, base_url: str, timeout: float = 60.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.http = requests.Session()
-        self.timeout = timeout
-
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.http.request(method, f"{self.base_url}{path}", timeout=self.timeout, **kwargs)
-        if response.status_code >= 400:
-            raise ProvisionError(f"{method} {path}: HTTP {response.status_code}: {response.text[:800]}")
-        return response.json() if response.content else None
+class Superset(JsonApi):
+    error = ProvisionError
+    timeout = 60.0
 
     def log_in(self, username: str, password: str) -> None:
         answer = self.call("POST", "/api/v1/security/login",

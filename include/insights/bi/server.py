@@ -26,7 +26,7 @@ from pathlib import Path
 
 import requests
 
-from insights.process_groups import stop_group
+from insights.process_groups import NotReady, start_group, stop_group, wait_until_ready
 from insights.settings import Settings
 
 REPO = Path(__file__).resolve().parents[3]
@@ -115,23 +115,17 @@ class BiServer:
         if self.healthy():
             raise BiServerError(f"{self.url} already answers: another server holds port {self.port}")
         self.home.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
         # One worker with threads: two cores, and the SQLite metadata database wants few writers.
         command = [str(self.venv / "bin" / "gunicorn"), "--workers", "1", "--threads", "8", "--worker-class",
                    "gthread", "--timeout", "120", "--bind", f"127.0.0.1:{self.port}",
                    "--limit-request-line", "0", "--limit-request-field_size", "0", "superset.app:create_app()"]
-        process = subprocess.Popen(command, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = start_group(command, self.log_path, append=True, env=self.env())
         try:
-            deadline = time.monotonic() + wait_seconds
-            while not self.healthy():
-                if process.poll() is not None:
-                    raise BiServerError(f"Superset exited with {process.returncode}; see {self.log_path}")
-                if time.monotonic() > deadline:
-                    raise BiServerError(f"Superset not healthy after {wait_seconds:g} s; see {self.log_path}")
-                time.sleep(1)
+            try:
+                wait_until_ready(process, self.healthy, wait_seconds, poll_s=1.0)
+            except NotReady as exc:
+                raise BiServerError(f"Superset {exc}; see {self.log_path}") from exc
             _log.info("Superset serves %s (process group %d)", self.url, process.pid)
             yield process.pid
         finally:
             stop_group(process)
-            log.close()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ReadTimeoutEr
 from urllib3.util import Retry
 
 from insights import __version__
+from insights.env_vars import env_float
 from insights.sources import registered_sources
 
 USER_AGENT = f"product-insights-warehouse/{__version__} (raw-zone extractor; python-requests/{requests.__version__})"
@@ -82,20 +82,10 @@ class HttpPolicy:
     def from_env(cls, environ: Mapping[str, str] | None = None, source: str | None = None) -> HttpPolicy:
         """Defaults (the read timeout of ``source``), overridable with INSIGHTS_HTTP_{CONNECT_TIMEOUT,
         READ_TIMEOUT,MAX_RETRIES,READ_RETRIES,BACKOFF_FACTOR,MAX_WAIT} (seconds, counts)."""
-        env = os.environ if environ is None else environ
         default = cls(read_timeout=DEFAULT_READ_TIMEOUTS.get(source or "", cls.read_timeout))
 
         def number(name: str, fallback: float) -> float:
-            raw = (env.get(name) or "").strip()
-            if not raw:
-                return fallback
-            try:
-                value = float(raw)
-            except ValueError as exc:
-                raise ValueError(f"environment variable {name}={raw!r} is not a number") from exc
-            if value < 0:
-                raise ValueError(f"environment variable {name}={raw!r} must not be negative")
-            return value
+            return env_float(name, fallback, environ)
 
         return cls(
             connect_timeout=number("INSIGHTS_HTTP_CONNECT_TIMEOUT", default.connect_timeout),

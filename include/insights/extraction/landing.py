@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from insights.env_vars import env_float
 from insights.raw_zone import RawZoneStore
 
 MANIFEST_NAME = "_manifest.json"
@@ -329,17 +330,7 @@ class LandingStats:
 
 
 def max_quarantine_share(environ: Mapping[str, str] | None = None) -> float:
-    env = os.environ if environ is None else environ
-    raw = (env.get("INSIGHTS_MAX_QUARANTINE_SHARE") or "").strip()
-    if not raw:
-        return DEFAULT_MAX_QUARANTINE_SHARE
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ValueError(f"INSIGHTS_MAX_QUARANTINE_SHARE={raw!r} is not a number") from exc
-    if not 0 <= value <= 1:
-        raise ValueError(f"INSIGHTS_MAX_QUARANTINE_SHARE={raw!r} must be between 0 and 1")
-    return value
+    return env_float("INSIGHTS_MAX_QUARANTINE_SHARE", DEFAULT_MAX_QUARANTINE_SHARE, environ, maximum=1.0)
 
 
 def check_quarantine_share(source: str, stats: LandingStats, threshold: float) -> None:

@@ -43,6 +43,7 @@ from insights.bi.definitions import (
     render_dataset_sql,
     x_label,
 )
+from insights.bi.json_api import JsonApi
 from insights.serving.config import ServingConfig
 from insights.serving.errors import PublishError
 from insights.settings import DEFAULT_SERVING_DSN
@@ -86,17 +87,9 @@ def data_source(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-class Metabase:
-    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.http = requests.Session()
-        self.timeout = timeout
-
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.http.request(method, f"{self.base_url}{path}", timeout=self.timeout, **kwargs)
-        if response.status_code >= 400:
-            raise MetabaseError(f"{method} {path}: HTTP {response.status_code}: {response.text[:500]}")
-        return response.json() if response.content else None
+class Metabase(JsonApi):
+    error = MetabaseError
+    timeout = 30.0
 
     def wait_until_healthy(self, deadline_seconds: float) -> None:
         deadline = time.monotonic() + deadline_seconds

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from insights.stack.config import PROCFILE, StackConfig
@@ -43,13 +44,20 @@ def read_pid(config: StackConfig, tag: str = "honcho") -> int | None:
     return None
 
 
-def _alive(pid: int) -> bool:
+def _reaches(send: Callable[[int, int], None], target: int) -> bool:
+    """Whether signal 0 reaches the process (`os.kill`) or group (`os.killpg`): it exists, ours or not."""
     try:
-        os.kill(pid, 0)
+        send(target, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    return True
+
+
+def _alive(pid: int) -> bool:
+    if not _reaches(os.kill, pid):
+        return False
     try:  # a zombie child of ours counts as gone
         finished, _ = os.waitpid(pid, os.WNOHANG)
         return finished == 0
@@ -86,13 +94,7 @@ def started_processes(config: StackConfig, tag: str = "honcho") -> dict[str, int
 
 
 def process_group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return _reaches(os.killpg, pgid)
 
 
 def stop(config: StackConfig, grace: float = GRACE_SECONDS, tag: str = "honcho") -> list[str]:

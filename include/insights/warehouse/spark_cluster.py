@@ -14,11 +14,11 @@ import socket
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pyspark
-from tenacity import retry, retry_if_result, stop_after_delay, wait_fixed
 
-from insights.process_groups import stop_group
+from insights.process_groups import NotReady, start_group, stop_group, wait_until_ready
 
 
 class SparkClusterError(RuntimeError):
@@ -30,42 +30,21 @@ def spark_home() -> Path:
     return Path(pyspark.__file__).parent
 
 
-@dataclass(frozen=True)
-class SparkPorts:
-    base: int
+class SparkPorts(NamedTuple):
+    """The cluster's ports: consecutive numbers from its block's base, in this order."""
 
-    @property
-    def master(self) -> int:
-        return self.base
+    master: int
+    master_ui: int
+    worker: int
+    worker_ui: int
+    thrift: int
+    thrift_ui: int
+    driver: int
+    block_manager: int  # the driver takes this one, the executor the next (spark.port.maxRetries)
 
-    @property
-    def master_ui(self) -> int:
-        return self.base + 1
-
-    @property
-    def worker(self) -> int:
-        return self.base + 2
-
-    @property
-    def worker_ui(self) -> int:
-        return self.base + 3
-
-    @property
-    def thrift(self) -> int:
-        return self.base + 4
-
-    @property
-    def thrift_ui(self) -> int:
-        return self.base + 5
-
-    @property
-    def driver(self) -> int:
-        return self.base + 6
-
-    @property
-    def block_manager(self) -> int:
-        # The driver takes this one, the executor the next (spark.port.maxRetries).
-        return self.base + 7
+    @classmethod
+    def from_base(cls, base: int) -> SparkPorts:
+        return cls(*range(base, base + len(cls._fields)))
 
 
 @dataclass
@@ -85,7 +64,7 @@ class SparkCluster:
 
     @property
     def ports(self) -> SparkPorts:
-        return SparkPorts(self.base_port)
+        return SparkPorts.from_base(self.base_port)
 
     @property
     def master_url(self) -> str:
@@ -111,33 +90,23 @@ class SparkCluster:
         return env
 
     def _launch(self, name: str, args: list[str], daemon_memory: str) -> None:
-        log = (self.work_dir / "logs" / f"{name}.log").open("wb")
-        self.processes[name] = subprocess.Popen(
+        self.processes[name] = start_group(
             args,
+            self.work_dir / "logs" / f"{name}.log",
             cwd=self.work_dir,  # Derby's metastore_db and derby.log land here
             env=self._env(daemon_memory),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # own process group: stop() ends the JVM and its children
         )
 
     def _wait_for_port(self, name: str, port: int) -> None:
-        deadline_s = self.start_timeout_s
-
-        @retry(stop=stop_after_delay(deadline_s), wait=wait_fixed(0.5), retry=retry_if_result(lambda ok: not ok))
-        def poll() -> bool:
-            if self.processes[name].poll() is not None:
-                raise SparkClusterError(f"spark {name} exited early:\n{self.log_tail(name)}")
+        def port_open() -> bool:
             with socket.socket() as sock:
                 sock.settimeout(0.5)
                 return sock.connect_ex((self.host, port)) == 0
 
         try:
-            poll()
-        except Exception as exc:
-            if isinstance(exc, SparkClusterError):
-                raise
-            raise SparkClusterError(f"spark {name} did not open port {port}:\n{self.log_tail(name)}") from exc
+            wait_until_ready(self.processes[name], port_open, self.start_timeout_s)
+        except NotReady as exc:
+            raise SparkClusterError(f"spark {name} (port {port}) {exc}:\n{self.log_tail(name)}") from exc
 
     def log_tail(self, name: str, lines: int = 40) -> str:
         path = self.work_dir / "logs" / f"{name}.log"

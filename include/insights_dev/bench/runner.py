@@ -23,6 +23,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib import metadata
@@ -155,57 +157,124 @@ def _before_dbt(home: Path, env: dict[str, str], work: Path) -> StageRun:
     return run
 
 
-def run_case(bench_dir: Path, events_per_day: int, history_days: int, *, cache_dir: Path | None = None,
-             full_refresh: bool = True, compare_before: bool = False) -> dict[str, Any]:
-    """One case in bench_dir/run-e<E>-h<H>; compare_before also times the former dbt tasks (a
-    process per layer, whole-table tests) on a copy of the same loaded warehouse."""
-    config = ScaleConfig(events_per_day=events_per_day)
-    events_dir = cache_events_dir(cache_dir or bench_dir / "cache", events_per_day)
-    home = bench_dir / f"run-e{events_per_day}-h{history_days}"
-    shutil.rmtree(home, ignore_errors=True)
-    work = home / "bench"
-    work.mkdir(parents=True)
-    first_day = NIGHT - timedelta(days=history_days)
-    history = [first_day + timedelta(days=n) for n in range(history_days)]
-    case: dict[str, Any] = {"events_per_day": events_per_day, "history_days": history_days,
-                            "night": NIGHT.isoformat(), "load_average_start": os.getloadavg(), "setup": {}}
+PREPARED_MARKER = "prepared.json"
 
-    started = time.monotonic()
-    con = duckdb.connect()
-    write_day(con, config, load_workspace(PACKAGE_CONFIG_DIR), NIGHT, events_dir)  # the night, to be served
-    con.close()
-    case["history_events"] = _land_history(home, events_dir, history, config)
-    case["setup"]["generate_and_land_history"] = round(time.monotonic() - started, 1)
 
+@dataclass(frozen=True)
+class CaseLayout:
+    """Where one case lives: its INSIGHTS_HOME under the bench dir, the cached world it reads."""
+
+    events_per_day: int
+    history_days: int
+    home: Path
+    events_dir: Path
+
+    @property
+    def work(self) -> Path:
+        return self.home / "bench"
+
+    @property
+    def first_day(self) -> date:
+        return NIGHT - timedelta(days=self.history_days)
+
+    @property
+    def history(self) -> list[date]:
+        return [self.first_day + timedelta(days=n) for n in range(self.history_days)]
+
+
+def case_layout(bench_dir: Path, events_per_day: int, history_days: int, cache_dir: Path | None) -> CaseLayout:
+    return CaseLayout(events_per_day, history_days, bench_dir / f"run-e{events_per_day}-h{history_days}",
+                      cache_events_dir(cache_dir or bench_dir / "cache", events_per_day))
+
+
+@contextmanager
+def _simulator(layout: CaseLayout) -> Iterator[dict[str, str]]:
+    """The case's environment with the night served by the real HTTP simulator in its own process;
+    this process's own setup calls read the same settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("INSIGHTS_")}
-    env.update({"INSIGHTS_HOME": str(home), "INSIGHTS_SERVING_DSN": "none",
+    env.update({"INSIGHTS_HOME": str(layout.home), "INSIGHTS_SERVING_DSN": "none",
                 "INSIGHTS_CONFIG_DIR": os.environ.get("INSIGHTS_CONFIG_DIR", str(PACKAGE_CONFIG_DIR))})
-    server, port = _start_server(events_dir, first_day, NIGHT, work)
+    server, port = _start_server(layout.events_dir, layout.first_day, NIGHT, layout.work)
     try:
         env.update(simulated_env(f"http://127.0.0.1:{port}"))
         os.environ.clear()
-        os.environ.update(env)  # this process's own setup calls read the same settings
-        _setup_previous_nights(case, history, first_day)
+        os.environ.update(env)
+        yield env
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def prepare_case(layout: CaseLayout) -> dict[str, Any]:
+    """Setup, not measured: the history lands, then the previous nights' backfill, gate and publish.
+    Leaves work/prepared.json, so a later `measure_case` (another process, e.g. once the machine
+    is idle) can time the night on this home."""
+    config = ScaleConfig(events_per_day=layout.events_per_day)
+    shutil.rmtree(layout.home, ignore_errors=True)
+    layout.work.mkdir(parents=True)
+    case: dict[str, Any] = {"events_per_day": layout.events_per_day, "history_days": layout.history_days,
+                            "night": NIGHT.isoformat(), "setup": {}, "setup_load_average": os.getloadavg()}
+    started = time.monotonic()
+    con = duckdb.connect()
+    write_day(con, config, load_workspace(PACKAGE_CONFIG_DIR), NIGHT, layout.events_dir)  # the night, to be served
+    con.close()
+    case["history_events"] = _land_history(layout.home, layout.events_dir, layout.history, config)
+    case["setup"]["generate_and_land_history"] = round(time.monotonic() - started, 1)
+    with _simulator(layout):
+        _setup_previous_nights(case, layout.history, layout.first_day)
+    (layout.work / PREPARED_MARKER).write_text(json.dumps(case, indent=2, default=str))
+    log.info("prepared %s", layout.home)
+    return case
+
+
+def measure_case(layout: CaseLayout, *, full_refresh: bool = True, compare_before: bool = False) -> dict[str, Any]:
+    """The measured night on a prepared home (one shot: the night changes the home)."""
+    from insights.pipeline import nightly_dbt_vars
+    from insights.warehouse import run_dbt
+
+    marker = layout.work / PREPARED_MARKER
+    if not marker.exists():
+        raise RuntimeError(f"{layout.home} is not a prepared bench home (no {marker}): run "
+                           "`insights bench --prepare-only` with the same --dir and cases first")
+    case = json.loads(marker.read_text())
+    marker.unlink()
+    with _simulator(layout) as env:
+        # The code may have moved since the home was prepared: a previous night's partial-parse
+        # state for the current project, as in _setup_previous_nights (not measured).
+        started = time.monotonic()
+        run_dbt(["parse"], load_settings(), vars=nightly_dbt_vars(load_settings()), log=log)
+        case["setup"]["parse_before_night"] = round(time.monotonic() - started, 1)
+        case["load_average_start"] = os.getloadavg()
+        work = layout.work
         runs = [run_stage(stage, NIGHT, env, work) for stage in ("extract", "load")]
         if compare_before:
-            runs.append(_before_dbt(home, env, work))
+            runs.append(_before_dbt(layout.home, env, work))
         runs += [run_stage(stage, NIGHT, env, work) for stage in NIGHT_STAGES[2:]]
-        mart_rows = _mart_rows(home / "warehouse.duckdb")
+        mart_rows = _mart_rows(layout.home / "warehouse.duckdb")
         if full_refresh:
             runs.append(run_stage("full_refresh", NIGHT, env, work))
         floor_run = run_stage("floor", NIGHT, env, work)
         runs.append(floor_run)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     case["stages"] = [asdict(r) for r in runs]
     for r in case["stages"]:
         r["details"].pop("rows", None)
     case["floor_vs_mart"] = compare(floor_run.details["rows"], mart_rows)
     case["load_average_end"] = os.getloadavg()
-    raw_bytes = sum(p.stat().st_size for p in (home / "raw").rglob("*.jsonl.gz"))
-    case["raw_gzip_bytes"] = raw_bytes
+    case["raw_gzip_bytes"] = sum(p.stat().st_size for p in (layout.home / "raw").rglob("*.jsonl.gz"))
     return case
+
+
+def run_case(bench_dir: Path, events_per_day: int, history_days: int, *, cache_dir: Path | None = None,
+             full_refresh: bool = True, compare_before: bool = False, phase: str = "all") -> dict[str, Any]:
+    """One case in bench_dir/run-e<E>-h<H>. phase: "all" (prepare, then measure), "prepare" (setup
+    only) or "measure" (the night on a home an earlier "prepare" left). compare_before also times
+    the former dbt tasks (a process per layer, whole-table tests) on a copy of the loaded warehouse."""
+    layout = case_layout(bench_dir, events_per_day, history_days, cache_dir)
+    if phase in ("all", "prepare"):
+        prepared = prepare_case(layout)
+        if phase == "prepare":
+            return prepared
+    return measure_case(layout, full_refresh=full_refresh, compare_before=compare_before)
 
 
 def _setup_previous_nights(case: dict[str, Any], history: list[date], first_day: date) -> None:
@@ -285,16 +354,16 @@ def generate_world(cache_dir: Path, cases: list[tuple[int, int]]) -> dict[str, A
 
 
 def run_bench(bench_dir: Path, cases: list[tuple[int, int]], *, cache_dir: Path | None = None,
-              full_refresh: bool = True, compare_before: bool = False) -> dict[str, Any]:
+              full_refresh: bool = True, compare_before: bool = False, phase: str = "all") -> dict[str, Any]:
     """Run every (events per day, history days) case, in order; results are written to
-    bench_dir/results.json after each case. The scale world is cached under cache_dir
-    (default bench_dir/cache) and reused across cases and runs."""
+    bench_dir/results.json after each case (bench_dir/prepared.json for phase "prepare"). The scale
+    world is cached under cache_dir (default bench_dir/cache) and reused across cases and runs."""
     bench_dir.mkdir(parents=True, exist_ok=True)
-    results: dict[str, Any] = {"machine": machine(), "cases": []}
-    out = bench_dir / "results.json"
+    results: dict[str, Any] = {"machine": machine(), "phase": phase, "cases": []}
+    out = bench_dir / ("prepared.json" if phase == "prepare" else "results.json")
     for events, days in cases:
-        log.info("bench case: %d events/day, %d days of history", events, days)
+        log.info("bench case (%s): %d events/day, %d days of history", phase, events, days)
         results["cases"].append(run_case(bench_dir, events, days, cache_dir=cache_dir, full_refresh=full_refresh,
-                                         compare_before=compare_before))
+                                         compare_before=compare_before, phase=phase))
         out.write_text(json.dumps(results, indent=2, default=str))
     return results

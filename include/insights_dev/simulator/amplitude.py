@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from insights_dev.simulator.limits import Limits
 from insights_dev.simulator.protocol import Handler, SimRequest, SimResponse, text_response
-from insights_dev.simulator.world import epoch_seconds
+from insights_dev.simulator.world import field_seconds
 
 if TYPE_CHECKING:
     from insights_dev.simulator.world import World
@@ -63,13 +63,8 @@ class AmplitudeStore:
     def __init__(self, events: list[dict], events_per_part: int) -> None:
         by_hour: dict[int, list[tuple[float, int]]] = defaultdict(list)
         for index, event in enumerate(events):
-            try:
-                uploaded = epoch_seconds(event["server_upload_time"])
-            except (KeyError, TypeError, ValueError) as exc:
-                raise EventRecordError(
-                    f"event #{index} (uuid {event.get('uuid')!r}): field 'server_upload_time' "
-                    f"is missing or not a timestamp: {event.get('server_upload_time')!r}"
-                ) from exc
+            name = f"event #{index} (uuid {event.get('uuid')!r})"
+            uploaded = field_seconds(event, "server_upload_time", EventRecordError, name)
             by_hour[int(uploaded // 3600)].append((uploaded, index))
         self.project_id = next((e["app"] for e in events if e.get("app") is not None), DEFAULT_PROJECT_ID)
         self.hours: dict[int, _UploadHour] = {}

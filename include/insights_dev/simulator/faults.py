@@ -177,11 +177,12 @@ class Timeouts(SlowResponses):
     name = "timeouts"
 
 
-class _FirstFetchOnly(FaultMode):
-    """Damages the first answer to each distinct request (a transient fault the retry must cure)."""
+class _FirstExportDownload(FaultMode):
+    """Damages the first download of each Amplitude export (each distinct request): a transient fault the
+    retry must cure. Subclasses say how in ``damage``."""
 
-    def __init__(self, *sources: str) -> None:
-        super().__init__(*sources)
+    def __init__(self) -> None:
+        super().__init__("amplitude")
         self._damaged: set[str] = set()
 
     def first_time(self, request: SimRequest) -> bool:
@@ -191,18 +192,21 @@ class _FirstFetchOnly(FaultMode):
             self._damaged.add(request.raw_target)
             return True
 
+    def after(self, source: str, request: SimRequest, response: SimResponse) -> SimResponse:
+        if response.status != 200 or not self.first_time(request):
+            return response
+        return self.damage(response)
 
-class TruncatedZip(_FirstFetchOnly):
+    def damage(self, response: SimResponse) -> SimResponse:
+        raise NotImplementedError
+
+
+class TruncatedZip(_FirstExportDownload):
     """The first download of each Amplitude export is cut in half (its ZIP central directory lost)."""
 
     name = "truncated ZIP"
 
-    def __init__(self) -> None:
-        super().__init__("amplitude")
-
-    def after(self, source: str, request: SimRequest, response: SimResponse) -> SimResponse:
-        if response.status != 200 or not self.first_time(request):
-            return response
+    def damage(self, response: SimResponse) -> SimResponse:
         body = _body(response)
         self.hit()
         return SimResponse(200, list(response.headers), body[: len(body) // 2])
@@ -218,17 +222,12 @@ def _rewrite_zip(response: SimResponse, entry: Callable[[str, bytes], bytes]) ->
     return SimResponse(200, list(response.headers), out.getvalue())
 
 
-class TruncatedGzip(_FirstFetchOnly):
+class TruncatedGzip(_FirstExportDownload):
     """The first download of each export has its first gzip entry cut short inside a valid ZIP."""
 
     name = "truncated gzip"
 
-    def __init__(self) -> None:
-        super().__init__("amplitude")
-
-    def after(self, source: str, request: SimRequest, response: SimResponse) -> SimResponse:
-        if response.status != 200 or not self.first_time(request):
-            return response
+    def damage(self, response: SimResponse) -> SimResponse:
         cut: list[str] = []
 
         def truncate(name: str, blob: bytes) -> bytes:
@@ -307,6 +306,20 @@ def _map_amplitude_lines(response: SimResponse, line: Callable[[bytes], bytes | 
     return _rewrite_zip(response, entry)
 
 
+def _map_json_records(response: SimResponse, key: str, change: Callable[[dict], int], mode: FaultMode) -> SimResponse:
+    """Apply ``change`` in place to each record of a JSON page's ``key`` list; it returns how many changes it
+    made (a bool counts as 0 or 1). The page is rewritten, and the changes counted, only if there were any."""
+    payload = _json_payload(response)
+    records = payload.get(key) if isinstance(payload, dict) else None
+    if not isinstance(records, list):
+        return response
+    changed = sum(change(record) for record in records if isinstance(record, dict))
+    if not changed:
+        return response
+    mode.hit(changed)
+    return _rewrite_json(response, payload)
+
+
 class MalformedLines(FaultMode):
     """About one Amplitude line in ``every`` is cut in half: not valid JSON any more."""
 
@@ -376,16 +389,7 @@ class SchemaDrift(FaultMode):
                 return json.dumps(record, separators=(",", ":")).encode("utf-8") if self.change(record) else None
 
             return _map_amplitude_lines(response, drift, self)
-        payload = _json_payload(response)
-        key = {"zendesk": "tickets", "typeform": "items"}[source]
-        records = payload.get(key) if isinstance(payload, dict) else None
-        if not isinstance(records, list):
-            return response
-        changed = sum(self.change(record) for record in records if isinstance(record, dict))
-        if not changed:
-            return response
-        self.hit(changed)
-        return _rewrite_json(response, payload)
+        return _map_json_records(response, {"zendesk": "tickets", "typeform": "items"}[source], self.change, self)
 
 
 class NpsOutOfRange(FaultMode):
@@ -398,22 +402,18 @@ class NpsOutOfRange(FaultMode):
         self.every = every
 
     def after(self, source: str, request: SimRequest, response: SimResponse) -> SimResponse:
-        payload = _json_payload(response)
-        items = payload.get("items") if isinstance(payload, dict) and request.path.endswith("/responses") else None
-        if not isinstance(items, list):
+        if not request.path.endswith("/responses"):
             return response
-        changed = 0
-        for item in items:
+
+        def answer_14(item: dict) -> int:
             if not _stable_pick(str(item.get("token")), self.every):
-                continue
-            for answer in item.get("answers") or []:
-                if (answer.get("field") or {}).get("type") == "nps":
-                    answer["number"] = 14
-                    changed += 1
-        if not changed:
-            return response
-        self.hit(changed)
-        return _rewrite_json(response, payload)
+                return 0
+            nps = [a for a in item.get("answers") or [] if (a.get("field") or {}).get("type") == "nps"]
+            for answer in nps:
+                answer["number"] = 14
+            return len(nps)
+
+        return _map_json_records(response, "items", answer_14, self)
 
 
 class NotUtf8(FaultMode):
@@ -428,19 +428,15 @@ class NotUtf8(FaultMode):
         self.every = every
 
     def after(self, source: str, request: SimRequest, response: SimResponse) -> SimResponse:
-        payload = _json_payload(response)
-        tickets = payload.get("tickets") if isinstance(payload, dict) else None
-        if not isinstance(tickets, list):
-            return response
-        changed = 0
-        for ticket in tickets:
-            if isinstance(ticket, dict) and _stable_pick(f"utf8-{ticket.get('id')}", self.every):
+        def mark(ticket: dict) -> bool:
+            picked = _stable_pick(f"utf8-{ticket.get('id')}", self.every)
+            if picked:
                 ticket["subject"] = self.MARK
-                changed += 1
-        if not changed:
+            return picked
+
+        body = _map_json_records(response, "tickets", mark, self)
+        if body is response:
             return response
-        self.hit(changed)
-        body = _rewrite_json(response, payload)
         raw = body.body.replace(json.dumps(self.MARK).encode()[1:-1], "caf\u00e9".encode("latin-1"))
         return SimResponse(body.status, body.headers, raw)
 

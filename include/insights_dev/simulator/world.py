@@ -67,3 +67,12 @@ def epoch_seconds(text: str) -> float:
     if moment.tzinfo is None:
         return (moment - _EPOCH).total_seconds()
     return moment.timestamp()
+
+
+def field_seconds(record: dict, field: str, error: type[Exception], record_name: str) -> float:
+    """`epoch_seconds` of the record's timestamp field; `error` naming the record (`record_name`) and the
+    field when it is missing or not a timestamp (a replayed or hand-made world is not trusted)."""
+    try:
+        return epoch_seconds(record[field])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise error(f"{record_name}: field {field!r} is missing or not a timestamp: {record.get(field)!r}") from exc

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from insights_dev.simulator.limits import Limits, RateLimiter
 from insights_dev.simulator.protocol import Handler, SimRequest, SimResponse, json_response
-from insights_dev.simulator.world import epoch_seconds
+from insights_dev.simulator.world import field_seconds
 
 if TYPE_CHECKING:
     from insights_dev.simulator.world import World
@@ -69,13 +69,8 @@ class TicketStore:
             ticket_id = version.get("id")
             if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
                 raise TicketRecordError(f"ticket version #{index}: field 'id' must be an integer, got {ticket_id!r}")
-            try:
-                updated = epoch_seconds(version["updated_at"])
-            except (KeyError, TypeError, ValueError) as exc:
-                raise TicketRecordError(
-                    f"ticket version #{index} (id {ticket_id}): field 'updated_at' is missing or not a "
-                    f"timestamp: {version.get('updated_at')!r}"
-                ) from exc
+            name = f"ticket version #{index} (id {ticket_id})"
+            updated = field_seconds(version, "updated_at", TicketRecordError, name)
             by_id[ticket_id].append((updated, index))
         self._versions = versions
         # Per id, versions in time order; equal updated_at: the later record wins (replay files order).

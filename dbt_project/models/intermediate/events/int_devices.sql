@@ -146,7 +146,7 @@ select
     -- the anonymous events of exactly these devices.
     {% if is_incremental() %}
     case
-        when stored.device_id is null or stored.owner_user_id is distinct from decided.owner_user_id
+        when stored.device_id is null or (stored.owner_user_id is distinct from decided.owner_user_id)
             then run_stamp.loaded_at
         else stored.owner_loaded_at
     end as owner_loaded_at

@@ -119,7 +119,7 @@ select
     source_line,
     last_loaded_at as loaded_at,
     case
-        when kept_event_date is distinct from {{ reporting_date('event_time') }} then kept_event_date
+        when (kept_event_date is distinct from {{ reporting_date('event_time') }}) then kept_event_date
     end as replaced_event_date
 from ranked
 where copy_rank = 1

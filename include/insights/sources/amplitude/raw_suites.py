@@ -1,23 +1,15 @@
 """The raw GX datasets of amplitude: its streams' rules about the raw zone, besides the per-field rules of
 its record schema (staging/_amplitude__sources.yml)."""
 
-from insights.extraction.raw_suite import LOOKBACK_WINDOW, CustomRule, Dataset, _fresh, _has_rows
+from insights.extraction.raw_suite import LOOKBACK_WINDOW, CustomRule, _fresh, _has_rows, stream_dataset
+from insights.sources.amplitude import SPEC
 
 DATASETS = (
-    Dataset(
-        name="raw.amplitude_events",
-        table="amplitude_events",
-        source="amplitude",
-        stream="events",
-        description=(
-            "Amplitude export records loaded into raw.amplitude_events, partitions of the nightly lookback "
-            "window (the last lookback_days days up to the reference day, and any newer) plus the days an "
-            "explicit backfill recomputed, checked in the database: one row per partition day with the "
-            "number of records breaking each rule (<rule>_violations) and the first few of them "
-            "(<rule>_examples)."
-        ),
-        window=LOOKBACK_WINDOW,
-        params={},
+    stream_dataset(
+        SPEC,
+        "events",
+        "Amplitude export records",
+        LOOKBACK_WINDOW,
         extra_columns=(("raw_rows.hour", "upload_hour"),),
         rules=(
             CustomRule(

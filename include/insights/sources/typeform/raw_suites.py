@@ -1,23 +1,19 @@
 """The raw GX datasets of typeform: its streams' rules about the raw zone, besides the per-field rules of
 its record schema (staging/_typeform__sources.yml)."""
 
-from insights.extraction.raw_suite import RECENT_WINDOW, CustomRule, Dataset, _fresh
+from insights.extraction.raw_suite import RECENT_WINDOW, CustomRule, _fresh, stream_dataset
+from insights.sources.typeform import SPEC
+
+FORM_ID = (("raw_rows.form_id", "form_id"),)  # the form of a row, from its raw-zone path
 
 DATASETS = (
-    Dataset(
-        name="raw.typeform_responses",
-        table="typeform_responses",
-        source="typeform",
-        stream="responses",
-        description=(
-            "Typeform response items loaded into raw.typeform_responses, partitions of the last window_days "
-            "days up to the reference day (and any newer): one row per partition day with the number of "
-            "records breaking each rule (<rule>_violations) and the first few of them (<rule>_examples). No "
-            "freshness rule: a day without responses is normal; raw.typeform_forms carries it."
-        ),
-        window=RECENT_WINDOW,
-        params={"window_days": 7},
-        extra_columns=(("raw_rows.form_id", "form_id"),),
+    stream_dataset(
+        SPEC,
+        "responses",
+        "Typeform response items",
+        RECENT_WINDOW,
+        note="No freshness rule: a day without responses is normal; raw.typeform_forms carries it.",
+        extra_columns=FORM_ID,
         rules=(
             CustomRule(
                 "form_id_present",
@@ -39,21 +35,14 @@ DATASETS = (
             },
         ),
     ),
-    Dataset(
-        name="raw.typeform_forms",
-        table="typeform_forms",
-        source="typeform",
-        stream="forms",
-        description=(
-            "Typeform form definitions loaded into raw.typeform_forms, partitions of the last window_days days "
-            "up to the reference day (and any newer): fetched on every extraction interval, so they show "
-            "whether the survey source is fresh even on days without responses. One row per partition day "
-            "with the number of records breaking each rule (<rule>_violations) and the first few of them "
-            "(<rule>_examples)."
-        ),
-        window=RECENT_WINDOW,
-        params={"window_days": 7},
-        extra_columns=(("raw_rows.form_id", "form_id"),),
+    stream_dataset(
+        SPEC,
+        "forms",
+        "Typeform form definitions",
+        RECENT_WINDOW,
+        note="Fetched on every extraction interval, they show whether the survey source is fresh even on days "
+        "without responses.",
+        extra_columns=FORM_ID,
         rules=(
             CustomRule(
                 "id_matches_path",

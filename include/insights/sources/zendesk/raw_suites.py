@@ -1,21 +1,15 @@
 """The raw GX datasets of zendesk: its streams' rules about the raw zone, besides the per-field rules of
 its record schema (staging/_zendesk__sources.yml)."""
 
-from insights.extraction.raw_suite import RECENT_WINDOW, CustomRule, Dataset, _fresh, _has_rows
+from insights.extraction.raw_suite import RECENT_WINDOW, CustomRule, _fresh, _has_rows, stream_dataset
+from insights.sources.zendesk import SPEC
 
 DATASETS = (
-    Dataset(
-        name="raw.zendesk_tickets",
-        table="zendesk_tickets",
-        source="zendesk",
-        stream="tickets",
-        description=(
-            "Zendesk ticket versions loaded into raw.zendesk_tickets, partitions of the last window_days days "
-            "up to the reference day (and any newer): one row per partition day with the number of records "
-            "breaking each rule (<rule>_violations) and the first few of them (<rule>_examples)."
-        ),
-        window=RECENT_WINDOW,
-        params={"window_days": 7},
+    stream_dataset(
+        SPEC,
+        "tickets",
+        "Zendesk ticket versions",
+        RECENT_WINDOW,
         rules=(
             CustomRule(
                 "in_extraction_interval",
