@@ -5,7 +5,9 @@
   run (var data_test_scope = 'night', set by the warehouse DAG's dbt task) each of its data tests
   reads only the rows whose C is within N days of the table's newest C (N defaults to var
   late_event_lookback_days). C is the raw load high-water mark (`loaded_at`) where the table has
-  one: a night rewrites exactly the rows its load touched. Everywhere else (backfills, full
+  one: a night rewrites exactly the rows its load touched. `newest_of: [model, column]` takes the
+  newest value from that model's column instead: a view (int_active_users_daily) is then filtered
+  before it is computed, rather than computed in full for its own maximum. Everywhere else (backfills, full
   refreshes, CI, `dbt build` by hand) and on every other model, the tests read the whole table.
 
   Trade-off: a fault confined to rows outside the window (older loads) is not seen by the nightly
@@ -49,8 +51,19 @@
     {%- endif -%}
     {%- set column = window['column'] -%}
     {%- set days = window.get('days', var('late_event_lookback_days')) | int -%}
+    {%- set newest_relation, newest_column = relation, column -%}
+    {%- if window.get('newest_of') -%}
+        {%- set newest_relation = model_relation(window['newest_of'][0]) -%}
+        {%- set newest_column = window['newest_of'][1] -%}
+    {%- endif -%}
     {%- do return(
-        column ~ " >= (select max(newest." ~ column ~ ") from " ~ relation ~ " as newest) - interval '"
+        column ~ " >= (select max(newest." ~ newest_column ~ ") from " ~ newest_relation ~ " as newest) - interval '"
         ~ days ~ " days'"
     ) -%}
+{%- endmacro %}
+
+{#- The relation of a model of this project, by name (a test may not ref() a model it does not test). -#}
+{% macro model_relation(name) -%}
+    {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ name] -%}
+    {%- do return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) -%}
 {%- endmacro %}

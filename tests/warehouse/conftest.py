@@ -106,7 +106,7 @@ def nightly_warehouse(tmp_path_factory: pytest.TempPathFactory):  # -> NightlyWa
     from insights_dev.simulator.config import WorldConfig
     from insights_dev.simulator.generate import generate_world
 
-    from .nightly import build_night_by_night, with_late_identification
+    from .nightly import build_night_by_night, with_late_changes
 
     root = tmp_path_factory.mktemp("nightly")
     settings = make_settings(root / "home", copy_config(root / "config"))
@@ -114,4 +114,4 @@ def nightly_warehouse(tmp_path_factory: pytest.TempPathFactory):  # -> NightlyWa
     world = generate_world(
         WorldConfig(users=60, days=6, seed=3, late_upload_max_hours=24, max_identification_delay_days=1)
     )
-    return build_night_by_night(settings, with_late_identification(world))
+    return build_night_by_night(settings, *with_late_changes(world))

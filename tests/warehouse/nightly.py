@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from insights.settings import Settings
+import yaml
+
+from insights.settings import PACKAGE_CONFIG_DIR, Settings
 from insights.warehouse import BuildResult, build, connect, schema_name
 from insights_dev.simulator.world import World
 
@@ -61,6 +63,7 @@ INTERMEDIATE = {
     "int_devices": "device_id",
     "int_user_event_days": "user_id, activity_date, event_type, user_email_domain",
     "int_users": "user_id",
+    "int_user_retention": "user_id",
 }
 
 _log = logging.getLogger("tests.warehouse.nightly")
@@ -70,6 +73,7 @@ _log = logging.getLogger("tests.warehouse.nightly")
 class NightlyWarehouse:
     settings: Settings
     world: World
+    late_changes: LateUserChanges
     nights: list[BuildResult] = field(default_factory=list)
     empty_night_marts: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     tampered_day: date | None = None
@@ -109,16 +113,47 @@ def capture(settings: Settings, with_intermediate: bool = True) -> dict[str, lis
 LATE_DEVICE, LATE_USER = "device-identified-late", "user-identified-late"
 
 
-def with_late_identification(world: World) -> World:
-    """The world plus a device active anonymously on its second day and identified on its fifth."""
+@dataclass(frozen=True)
+class LateUserChanges:
+    """Old users (first seen on the first day) changed by events landing on the fifth day's night."""
+
+    flagged_user: str  # an is_test event: excluded from then on, leaving its cohort
+    returning_user: str  # a qualifying event on day 2 uploaded on day 5: retained on day 1 after all
+
+
+def first_day_users(world: World) -> list[str]:
+    """Users with an event on the first day, never flagged is_test nor internal, absent on the second day."""
+    def day(record: dict) -> date:
+        return datetime.fromisoformat(record["event_time"][:10]).date()
+
+    internal = yaml.safe_load((PACKAGE_CONFIG_DIR / "settings.yml").read_text())["internal_email_domains"]
+    users = {e["user_id"] for e in world.events if e["user_id"] and day(e) == world.first_day}
+    flagged = {
+        e["user_id"] for e in world.events
+        if e["user_properties"].get("is_test") is not None
+        or str(e["user_properties"].get("email", "")).lower().rpartition("@")[2] in internal
+    }
+    second_day = {e["user_id"] for e in world.events if day(e) == world.first_day + timedelta(days=1)}
+    return sorted(users - flagged - second_day)
+
+
+def with_late_changes(world: World) -> tuple[World, LateUserChanges]:
+    """The world plus late changes beyond the lookback window of the night that lands them (day 5):
+    a device active anonymously on its second day and identified on its fifth; an old user flagged
+    is_test; an old user's day-2 event uploaded on day 5 (the user-level tables must follow)."""
     from .raw_world import amp_ts, event
 
     second, fifth = (datetime.combine(world.first_day + timedelta(days=n), time(10)) for n in (1, 4))
+    flagged_user, returning_user = first_day_users(world)[:2]
     extra = [
         event("task_created", amp_ts(second), device_id=LATE_DEVICE),
         event("task_created", amp_ts(fifth), device_id=LATE_DEVICE, user_id=LATE_USER),
+        event("page_viewed", amp_ts(fifth), device_id=f"device-of-{flagged_user}", user_id=flagged_user,
+              is_test=True),
+        event("task_created", amp_ts(second), device_id=f"device-of-{returning_user}", user_id=returning_user,
+              uploaded=amp_ts(fifth)),
     ]
-    return dataclasses.replace(world, events=[*world.events, *extra])
+    return dataclasses.replace(world, events=[*world.events, *extra]), LateUserChanges(flagged_user, returning_user)
 
 
 def _change_owner(settings: Settings) -> None:
@@ -135,8 +170,8 @@ def _nightly_build(settings: Settings) -> BuildResult:
     return build(settings, select=SELECTION, exclude=NIGHTLY_EXCLUDE, log=_log)
 
 
-def build_night_by_night(settings: Settings, world: World) -> NightlyWarehouse:
-    state = NightlyWarehouse(settings, world)
+def build_night_by_night(settings: Settings, world: World, late_changes: LateUserChanges) -> NightlyWarehouse:
+    state = NightlyWarehouse(settings, world, late_changes)
     days = upload_days(world.events)
     state.nights.append(_nightly_build(settings))  # night 0: empty raw zone
     state.empty_night_marts = capture(settings, with_intermediate=False)

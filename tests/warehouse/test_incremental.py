@@ -105,3 +105,23 @@ def test_the_plan_snapshot_keeps_the_history_of_a_changed_owner(nightly_warehous
         "select count(*) from snapshots.snp_tracking_plan_events where event_type = 'project_created'",
     )
     assert unchanged == [(1,)]
+
+
+def test_the_user_level_tables_are_compared(nightly_warehouse: NightlyWarehouse) -> None:
+    """The incremental user-level tables are among the nightly == full refresh comparisons."""
+    compared = set(nightly_warehouse.after_nights) & set(nightly_warehouse.after_full_refresh)
+    assert {"int_users", "int_user_retention", "metrics_retention_cohorts"} <= compared
+    assert all(nightly_warehouse.after_full_refresh[name] for name in ("int_users", "int_user_retention"))
+
+
+def test_late_changes_of_old_users_reach_the_user_level_tables(nightly_warehouse: NightlyWarehouse) -> None:
+    """Landed on the fifth day's night, beyond its lookback window: the old user flagged is_test is
+    excluded and out of its cohort; the old user's day-2 event uploaded late makes it retained on
+    day 1 (the comparison above checks the values equal a full refresh; here, that they happened)."""
+    changes = nightly_warehouse.late_changes
+    first_day = nightly_warehouse.world.first_day
+    users = {row[0]: row for row in nightly_warehouse.after_nights["int_users"]}
+    assert users[changes.flagged_user][1:5] == (first_day, True, False, True)
+    members = {row[0]: row for row in nightly_warehouse.after_nights["int_user_retention"]}
+    assert changes.flagged_user not in members
+    assert members[changes.returning_user][1:3] == (first_day, True)  # cohort day, retained on day 1

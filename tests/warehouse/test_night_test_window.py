@@ -17,6 +17,7 @@ import pytest
 from insights.pipeline import nightly_dbt_vars
 from insights.settings import Settings
 from insights.warehouse import connect, dbt_vars
+from insights.warehouse.dbt import dbt_paths
 from insights.warehouse.dbt_session import DbtSession
 
 from .conftest import make_settings
@@ -64,3 +65,31 @@ def test_nightly_tests_catch_a_fault_in_the_night_and_whole_table_tests_catch_ol
     _duplicate_newest_event(settings, "0 seconds")  # a duplicate written by the night itself
     inside = night.run(["test", "--select", UNIQUE_EVENT_KEY], check=False)
     assert [n.failures for n in inside.failed] == [1]
+
+
+ACTIVE_USERS_TESTS = "int_active_users_daily,test_type:data"
+
+
+def _compiled_tests(settings: Settings, session: DbtSession) -> dict[str, str]:
+    """Compile the data tests of int_active_users_daily; their SQL by test name."""
+    session.run(["compile", "--select", ACTIVE_USERS_TESTS])
+    target_path, _ = dbt_paths(settings, "duckdb")
+    return {path.stem: path.read_text() for path in (target_path / "compiled").rglob("*.sql")
+            if path.parent.name == "_events__models.yml" and "int_active_users_daily" in path.read_text()}
+
+
+def test_the_active_users_view_is_tested_on_the_night_days_only_on_a_night(
+    nightly_warehouse: NightlyWarehouse, tmp_path: Path
+) -> None:
+    """int_active_users_daily is a view: on a night its tests read the last lookback days, the
+    window anchored on int_user_event_days' newest day (the view is filtered before it is computed,
+    not computed in full for its own maximum); the whole-table runs read every day."""
+    settings = make_settings(tmp_path / "home", nightly_warehouse.settings.config_dir)
+    shutil.copytree(nightly_warehouse.settings.home, settings.home, symlinks=True)
+    window = "date_day >= (select max(newest.activity_date) from"
+    night = _compiled_tests(settings, DbtSession(settings, vars=nightly_dbt_vars(settings)))
+    assert len(night) >= 5  # not_null x2, relationships, accepted_range, unique combination
+    assert all(window in sql and '"int_user_event_days" as newest' in sql for sql in night.values()), night
+    whole = _compiled_tests(settings, DbtSession(settings, vars=dbt_vars(settings)))
+    assert set(whole) == set(night)
+    assert not any(window in sql for sql in whole.values())

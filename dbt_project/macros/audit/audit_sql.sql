@@ -60,3 +60,36 @@ where 1 = 0
         'pre_hook': [delete_own_day] + extra_pre_hooks,
     }) }}
 {%- endmacro %}
+
+{#-
+  What follows `from` to read the rows of a per-event-day aggregate (int_audit__daily_*, as
+  `alias`) that fall in the hygiene window of the audit's reference day (as `ref_window`): the
+  one place the window's days are picked.
+-#}
+{% macro audit_window_days_from(model_name, alias) -%}
+{{ ref(model_name) }} as {{ alias }}
+    inner join {{ ref('int_audit__reference_window') }} as ref_window
+        on {{ alias }}.event_date between ref_window.window_start and ref_window.window_end
+{%- endmacro %}
+
+{#- The same for the rows of a table kept per reference day that belong to the audit's reference day. -#}
+{% macro audit_reference_day_from(model_name, alias) -%}
+{{ ref(model_name) }} as {{ alias }}
+    inner join {{ ref('int_audit__reference_window') }} as ref_window
+        on {{ alias }}.reference_date = ref_window.reference_date
+{%- endmacro %}
+
+{#-
+  `select` of the given columns of a recorded table of the dbt project (int_audit__recorded_*,
+  as `alias`) at the snapshot the audit reads: int_audit__definition_snapshots.<snapshot>
+  (snapshot_date, or previous_snapshot_date for the one before it).
+-#}
+{% macro audit_snapshot_rows(model_name, alias, columns, snapshot='snapshot_date') -%}
+select
+    {%- for column in columns %}
+        {{ alias }}.{{ column }}{{ ',' if not loop.last }}
+    {%- endfor %}
+    from {{ ref(model_name) }} as {{ alias }}
+    inner join {{ ref('int_audit__definition_snapshots') }} as snapshots
+        on {{ alias }}.reference_date = snapshots.{{ snapshot }}
+{%- endmacro %}

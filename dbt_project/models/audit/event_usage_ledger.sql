@@ -11,17 +11,7 @@
 -- plumbing every event goes through (deduplication, identity stitching, first_seen_date, user
 -- exclusions) does not count as use: those would come out the same from the user's other events,
 -- and no governed number is defined on that event type. Kept per reference day.
-with ref_window as (
-    select reference_windows.reference_date
-    from {{ ref('int_audit__reference_window') }} as reference_windows
-),
-
-definitions_snapshot as (
-    select snapshots.snapshot_date
-    from {{ ref('int_audit__definition_snapshots') }} as snapshots
-),
-
-plan as (
+with plan as (
     select
         plan_events.event_type,
         plan_events.status,
@@ -35,9 +25,7 @@ volumes as (
         volume_share.event_type,
         volume_share.events_in_window,
         volume_share.volume_share
-    from {{ ref('event_volume_share') }} as volume_share
-    inner join ref_window
-        on volume_share.reference_date = ref_window.reference_date
+    from {{ audit_reference_day_from('event_volume_share', 'volume_share') }}
 ),
 
 event_types as (
@@ -57,7 +45,7 @@ typed as (
         coalesce(volumes.events_in_window, 0) as events_in_window,
         coalesce(volumes.volume_share, 0) as volume_share
     from event_types
-    cross join ref_window
+    cross join {{ ref('int_audit__reference_window') }} as ref_window
     left join plan
         on event_types.event_type = plan.event_type
     left join volumes
@@ -78,6 +66,20 @@ event_channels as (
     where typed.is_planned
 ),
 
+snapshot_lineage as (
+    {{ audit_snapshot_rows('int_audit__recorded_model_lineage', 'lineage', ['model_name', 'ancestor_name']) }}
+),
+
+using_models as (
+    -- every recorded model but the audit ones: they observe the others and use no event
+    {{ audit_snapshot_rows('int_audit__recorded_project_models', 'project_models', ['model_name']) }}
+    where project_models.layer <> 'audit'
+),
+
+snapshot_measures as (
+    {{ audit_snapshot_rows('int_audit__recorded_metric_measures', 'measures', ['metric_name', 'model_name', 'measure_expr']) }}
+),
+
 channel_models as (
     select
         channels.channel,
@@ -88,14 +90,10 @@ channel_models as (
         channels.channel,
         lineage.model_name
     from {{ ref('int_audit__usage_channels') }} as channels
-    cross join definitions_snapshot
-    inner join {{ ref('int_audit__recorded_model_lineage') }} as lineage
+    inner join snapshot_lineage as lineage
         on lineage.ancestor_name = channels.entry_model
-        and lineage.reference_date = definitions_snapshot.snapshot_date
-    inner join {{ ref('int_audit__recorded_project_models') }} as project_models
-        on project_models.model_name = lineage.model_name
-        and project_models.reference_date = definitions_snapshot.snapshot_date
-    where project_models.layer <> 'audit'
+    inner join using_models
+        on using_models.model_name = lineage.model_name
 ),
 
 channel_metrics as (
@@ -103,12 +101,10 @@ channel_metrics as (
         channels.channel,
         measures.metric_name
     from {{ ref('int_audit__usage_channels') }} as channels
-    cross join definitions_snapshot
     inner join channel_models
         on channels.channel = channel_models.channel
-    inner join {{ ref('int_audit__recorded_metric_measures') }} as measures
+    inner join snapshot_measures as measures
         on measures.model_name = channel_models.model_name
-        and measures.reference_date = definitions_snapshot.snapshot_date
     where channels.measure_column is null
         or {{ dbt.position('channels.measure_column', 'measures.measure_expr') }} > 0
 ),

@@ -10,9 +10,7 @@ select
     cast(volumes.event_type as {{ type_text() }}) as event_type,
     plan.event_type is not null as is_planned,
     cast(volumes.events as bigint) as events
-from {{ ref('int_audit__daily_event_volume') }} as volumes
-inner join {{ ref('int_audit__reference_window') }} as ref_window
-    on volumes.event_date between ref_window.window_start and ref_window.window_end
+from {{ audit_window_days_from('int_audit__daily_event_volume', 'volumes') }}
 left join {{ ref('stg_workspace__tracking_plan_events') }} as plan
     on volumes.event_type = plan.event_type
 where volumes.event_type is not null

@@ -10,9 +10,7 @@ with volumes as (
         ref_window.reference_date,
         daily.event_type,
         cast(sum(daily.events) as bigint) as events_in_window
-    from {{ ref('int_audit__daily_event_volume') }} as daily
-    inner join {{ ref('int_audit__reference_window') }} as ref_window
-        on daily.event_date between ref_window.window_start and ref_window.window_end
+    from {{ audit_window_days_from('int_audit__daily_event_volume', 'daily') }}
     where daily.event_type is not null
         and daily.events > 0
     group by

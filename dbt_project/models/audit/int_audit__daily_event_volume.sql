@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='event_date',
-        incremental_strategy=day_incremental_strategy(),
-        partition_by=day_partition_by('event_date'),
-        on_schema_change='fail',
-    )
-}}
+{{ config(**audit_event_day_config()) }}
 -- depends_on: {{ ref('int_audit__reference_window') }} (read by audit_recompute_days on incremental runs)
 -- Valid events per event day and event type (planned or not), the partial aggregate the
 -- reference-day volume models (event_volume_daily, event_volume_share) sum over their window.
@@ -15,20 +7,7 @@
 -- stored day already equals a full recompute. One marker row per computed day (event_type null,
 -- events = all valid events of the day, 0 on an empty day) lets delete+insert clear a day that
 -- lost all its events and records when the day was computed.
-with loaded_days as (
-    select
-        bounds.first_loaded_day,
-        bounds.last_loaded_day
-    from {{ ref('int_events__loaded_days') }} as bounds
-),
-
-computed_days as (
-    {% if is_incremental() -%}
-    {{ audit_recompute_days("'none'") }}
-    {%- else -%}
-    {{ audit_all_days() }}
-    {%- endif %}
-),
+with {{ audit_event_day_ctes("'none'") }},
 
 day_events as (
     select
@@ -36,12 +15,7 @@ day_events as (
         events.event_type
     from {{ ref('int_events__deduplicated') }} as events
     where not events.is_future_dated
-        {%- if is_incremental() %}
-        -- the bounds let the scan skip the row groups of other days; the list keeps it exact
-        and events.event_date >= (select min(bounds.event_date) from computed_days as bounds)
-        and events.event_date <= (select max(bounds.event_date) from computed_days as bounds)
-        and events.event_date in (select computed.event_date from computed_days as computed)
-        {%- endif %}
+        {{- audit_computed_days_only('events') }}
 ),
 
 volumes as (
@@ -64,11 +38,6 @@ markers as (
     left join volumes
         on computed_days.event_date = volumes.event_date
     group by computed_days.event_date
-),
-
-stamp as (
-    select max(all_events.loaded_at) as loaded_through
-    from {{ ref('int_events__deduplicated') }} as all_events
 )
 
 select

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='event_date',
-        incremental_strategy=day_incremental_strategy(),
-        partition_by=day_partition_by('event_date'),
-        on_schema_change='sync_all_columns',
-    )
-}}
+{{ config(**audit_event_day_config(on_schema_change='sync_all_columns')) }}
 -- depends_on: {{ ref('int_audit__reference_window') }} (read by audit_recompute_days on incremental runs)
 -- Property violations (metrics.md section 7) per event day, the partial aggregate the reference-day
 -- models (tracking_plan_findings, tracking_plan_property_violations) sum over their window. A
@@ -83,14 +75,7 @@
         end
     {%- endset %}
 {%- endif %}
-with loaded_days as (
-    select
-        bounds.first_loaded_day,
-        bounds.last_loaded_day
-    from {{ ref('int_events__loaded_days') }} as bounds
-),
-
-plan_fingerprint as (
+with plan_fingerprint as (
     select
         'v2:' || coalesce(
             {%- set fingerprint_item -%}
@@ -106,13 +91,7 @@ plan_fingerprint as (
     from {{ ref('stg_workspace__tracking_plan_properties') }} as fingerprinted
 ),
 
-computed_days as (
-    {% if is_incremental() -%}
-    {{ audit_recompute_days('(select plan_fingerprint.fingerprint from plan_fingerprint)') }}
-    {%- else -%}
-    {{ audit_all_days() }}
-    {%- endif %}
-),
+{{ audit_event_day_ctes('(select plan_fingerprint.fingerprint from plan_fingerprint)') }},
 
 planned_values as (
     select
@@ -130,12 +109,7 @@ planned_values as (
     inner join {{ ref('stg_workspace__tracking_plan_properties') }} as properties
         on events.event_type = properties.event_type
     where not events.is_future_dated
-        {%- if is_incremental() %}
-        -- the bounds let the scan skip the row groups of other days; the list keeps it exact
-        and events.event_date >= (select min(bounds.event_date) from computed_days as bounds)
-        and events.event_date <= (select max(bounds.event_date) from computed_days as bounds)
-        and events.event_date in (select computed.event_date from computed_days as computed)
-        {%- endif %}
+        {{- audit_computed_days_only('events') }}
 ),
 
 classified as (
@@ -263,11 +237,6 @@ rows_out as (
         null as example_event_uuid,
         null as example_value_type
     from computed_days
-),
-
-stamp as (
-    select max(all_events.loaded_at) as loaded_through
-    from {{ ref('int_events__deduplicated') }} as all_events
 )
 
 select

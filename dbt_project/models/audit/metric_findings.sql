@@ -11,53 +11,27 @@
 -- A table rebuilt on every run: the current state of the metric definitions.
 {%- set shared_model = 'int_active_users_daily' %}
 {%- set events_source_model = 'stg_amplitude__events' %}
-with snapshots as (
-    select
-        definition_snapshots.snapshot_date,
-        definition_snapshots.previous_snapshot_date
-    from {{ ref('int_audit__definition_snapshots') }} as definition_snapshots
-),
-
-current_metrics as (
-    select
-        definitions.metric_name,
-        definitions.owner,
-        definitions.description,
-        definitions.normalized_definition,
-        definitions.definition_hash,
-        definitions.source_file
-    from {{ ref('int_audit__recorded_metric_definitions') }} as definitions
-    inner join snapshots
-        on definitions.reference_date = snapshots.snapshot_date
+with current_metrics as (
+    {{ audit_snapshot_rows('int_audit__recorded_metric_definitions', 'definitions', [
+        'metric_name', 'owner', 'description', 'normalized_definition', 'definition_hash', 'source_file']) }}
 ),
 
 previous_metrics as (
-    select
-        definitions.metric_name,
-        definitions.definition_hash,
-        definitions.reference_date
-    from {{ ref('int_audit__recorded_metric_definitions') }} as definitions
-    inner join snapshots
-        on definitions.reference_date = snapshots.previous_snapshot_date
+    {{ audit_snapshot_rows('int_audit__recorded_metric_definitions', 'definitions',
+        ['metric_name', 'definition_hash', 'reference_date'], snapshot='previous_snapshot_date') }}
 ),
+{#- missing_owner, missing_description: a governed metric without the field (as its YAML names it) #}
+{%- for field, yaml_name in [('owner', 'meta.owner'), ('description', 'description')] %}
 
-missing_owner as (
+missing_{{ field }} as (
     select
         current_metrics.metric_name,
-        'missing_owner' as finding,
-        'no meta.owner (defined in ' || coalesce(current_metrics.source_file, '?') || ')' as detail
+        'missing_{{ field }}' as finding,
+        'no {{ yaml_name }} (defined in ' || coalesce(current_metrics.source_file, '?') || ')' as detail
     from current_metrics
-    where current_metrics.owner is null
+    where current_metrics.{{ field }} is null
 ),
-
-missing_description as (
-    select
-        current_metrics.metric_name,
-        'missing_description' as finding,
-        'no description (defined in ' || coalesce(current_metrics.source_file, '?') || ')' as detail
-    from current_metrics
-    where current_metrics.description is null
-),
+{%- endfor %}
 
 duplicate_definition as (
     select
@@ -86,23 +60,13 @@ needs_recertification as (
 ),
 
 marts as (
-    select
-        project_models.model_name,
-        project_models.resource_path,
-        project_models.counts_distinct_users
-    from {{ ref('int_audit__recorded_project_models') }} as project_models
-    inner join snapshots
-        on project_models.reference_date = snapshots.snapshot_date
+    {{ audit_snapshot_rows('int_audit__recorded_project_models', 'project_models',
+        ['model_name', 'resource_path', 'counts_distinct_users']) }}
     where project_models.layer = 'marts'
 ),
 
 snapshot_lineage as (
-    select
-        lineage.model_name,
-        lineage.ancestor_name
-    from {{ ref('int_audit__recorded_model_lineage') }} as lineage
-    inner join snapshots
-        on lineage.reference_date = snapshots.snapshot_date
+    {{ audit_snapshot_rows('int_audit__recorded_model_lineage', 'lineage', ['model_name', 'ancestor_name']) }}
 ),
 
 active_user_outside_shared_model as (

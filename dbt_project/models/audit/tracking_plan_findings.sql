@@ -9,18 +9,11 @@
 -- Volumes and violations come from the per-day aggregates (int_audit__daily_*), not the events.
 {%- set default_rule = '^[a-z][a-z0-9]*(_[a-z0-9]+)*$' %}
 {%- set matches_rule = regexp_contains('volumes.event_type', 'naming.naming_rule') %}
-with ref_window as (
-    select reference_windows.reference_date
-    from {{ ref('int_audit__reference_window') }} as reference_windows
-),
-
-volumes as (
+with volumes as (
     select
         volume_share.event_type,
         volume_share.events_in_window
-    from {{ ref('event_volume_share') }} as volume_share
-    inner join ref_window
-        on volume_share.reference_date = ref_window.reference_date
+    from {{ audit_reference_day_from('event_volume_share', 'volume_share') }}
 ),
 
 plan as (
@@ -75,45 +68,35 @@ deprecated_firing as (
     where plan.status = 'deprecated'
 ),
 
-window_checks as (
+property_counts as (
     -- the window's days of the per-day property checks (int_audit__daily_property_checks)
     select
         daily.event_type,
         daily.property_name,
         daily.violation,
-        daily.violating_events
-    from {{ ref('int_audit__daily_property_checks') }} as daily
-    inner join {{ ref('int_audit__reference_window') }} as reference_windows
-        on daily.event_date between reference_windows.window_start and reference_windows.window_end
+        cast(sum(daily.violating_events) as bigint) as violating_events
+    from {{ audit_window_days_from('int_audit__daily_property_checks', 'daily') }}
     where daily.event_type is not null
-),
-
-property_counts as (
-    select
-        window_checks.event_type,
-        window_checks.property_name,
-        window_checks.violation,
-        cast(sum(window_checks.violating_events) as bigint) as violating_events
-    from window_checks
-    where window_checks.property_name is not null
+        and daily.property_name is not null
     group by
-        window_checks.event_type,
-        window_checks.property_name,
-        window_checks.violation
+        daily.event_type,
+        daily.property_name,
+        daily.violation
 ),
 
 property_violations as (
     -- events with at least one violation: the per-day counts add up (an event has one day)
     select
-        window_checks.event_type,
+        daily.event_type,
         'property_violation' as finding,
         max(volumes.events_in_window) as events_of_type,
-        cast(sum(window_checks.violating_events) as bigint) as violating_events
-    from window_checks
+        cast(sum(daily.violating_events) as bigint) as violating_events
+    from {{ audit_window_days_from('int_audit__daily_property_checks', 'daily') }}
     inner join volumes
-        on window_checks.event_type = volumes.event_type
-    where window_checks.property_name is null
-    group by window_checks.event_type
+        on daily.event_type = volumes.event_type
+    where daily.event_type is not null
+        and daily.property_name is null
+    group by daily.event_type
 ),
 
 property_details as (
@@ -148,9 +131,7 @@ billed_but_unused as (
         cast(ledger.events_in_window as {{ type_text() }})
             || ' event(s) in the window feed no governed model or metric (see event_usage_ledger)' as detail,
         ledger.events_in_window
-    from {{ ref('event_usage_ledger') }} as ledger
-    inner join ref_window
-        on ledger.reference_date = ref_window.reference_date
+    from {{ audit_reference_day_from('event_usage_ledger', 'ledger') }}
     where ledger.is_billed_but_unused
 ),
 
@@ -183,4 +164,4 @@ select
     cast(findings.detail as {{ type_text() }}) as detail,
     cast(findings.events_in_window as bigint) as events_in_window
 from findings
-cross join ref_window
+cross join {{ ref('int_audit__reference_window') }} as ref_window

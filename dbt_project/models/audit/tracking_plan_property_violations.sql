@@ -13,49 +13,26 @@
 -- Kept per reference day (an audit run replaces its own day's rows only). Read from the per-day
 -- checks (int_audit__daily_property_checks): counts add up over the window's days, and the
 -- window's example is the smallest-keyed of its days' examples.
-with window_checks as (
+with ranked as (
+    -- the window's days of the per-day property checks (int_audit__daily_property_checks)
     select
         ref_window.reference_date,
         daily.event_type,
         daily.property_name,
         daily.property_type,
         daily.violation,
-        daily.violating_events,
         daily.example_event_key,
         daily.example_event_uuid,
-        daily.example_value_type
-    from {{ ref('int_audit__daily_property_checks') }} as daily
-    inner join {{ ref('int_audit__reference_window') }} as ref_window
-        on daily.event_date between ref_window.window_start and ref_window.window_end
-    where daily.property_name is not null
-),
-
-ranked as (
-    select
-        window_checks.reference_date,
-        window_checks.event_type,
-        window_checks.property_name,
-        window_checks.property_type,
-        window_checks.violation,
-        window_checks.example_event_key,
-        window_checks.example_event_uuid,
-        window_checks.example_value_type,
-        sum(window_checks.violating_events) over (
-            partition by
-                window_checks.reference_date,
-                window_checks.event_type,
-                window_checks.property_name,
-                window_checks.violation
+        daily.example_value_type,
+        sum(daily.violating_events) over (
+            partition by ref_window.reference_date, daily.event_type, daily.property_name, daily.violation
         ) as violating_events,
         row_number() over (
-            partition by
-                window_checks.reference_date,
-                window_checks.event_type,
-                window_checks.property_name,
-                window_checks.violation
-            order by {{ ordered_text('window_checks.example_event_key') }}
+            partition by ref_window.reference_date, daily.event_type, daily.property_name, daily.violation
+            order by {{ ordered_text('daily.example_event_key') }}
         ) as example_rank
-    from window_checks
+    from {{ audit_window_days_from('int_audit__daily_property_checks', 'daily') }}
+    where daily.property_name is not null
 )
 
 select

@@ -1,15 +1,6 @@
 -- The usage ledger agrees with the findings and the volume shares on every reference day.
 -- Returns the event types where they disagree, with the reason.
-with ledger as (
-    select
-        ledger_rows.reference_date,
-        ledger_rows.event_type,
-        ledger_rows.events_in_window,
-        ledger_rows.is_billed_but_unused
-    from {{ ref('event_usage_ledger') }} as ledger_rows
-),
-
-flagged as (
+with flagged as (
     select
         findings.reference_date,
         findings.event_type
@@ -17,28 +8,19 @@ flagged as (
     where findings.finding = 'billed_but_unused'
 )
 
+-- flagged by one side only (an event type the ledger lacks counts as not flagged by it)
 select
-    ledger.reference_date,
-    ledger.event_type,
-    'ledger flags billed_but_unused without a finding' as reason
-from ledger
-left join flagged
+    coalesce(ledger.reference_date, flagged.reference_date) as reference_date,
+    coalesce(ledger.event_type, flagged.event_type) as event_type,
+    case
+        when flagged.event_type is null then 'ledger flags billed_but_unused without a finding'
+        else 'billed_but_unused finding the ledger does not flag'
+    end as reason
+from {{ ref('event_usage_ledger') }} as ledger
+full outer join flagged
     on ledger.reference_date = flagged.reference_date
     and ledger.event_type = flagged.event_type
-where ledger.is_billed_but_unused
-    and flagged.event_type is null
-
-union all
-
-select
-    flagged.reference_date,
-    flagged.event_type,
-    'billed_but_unused finding the ledger does not flag' as reason
-from flagged
-left join ledger
-    on flagged.reference_date = ledger.reference_date
-    and flagged.event_type = ledger.event_type
-where not coalesce(ledger.is_billed_but_unused, false)
+where coalesce(ledger.is_billed_but_unused, false) <> (flagged.event_type is not null)
 
 union all
 
@@ -47,7 +29,7 @@ select
     shares.event_type,
     'ledger volume differs from event_volume_share' as reason
 from {{ ref('event_volume_share') }} as shares
-left join ledger
+left join {{ ref('event_usage_ledger') }} as ledger
     on shares.reference_date = ledger.reference_date
     and shares.event_type = ledger.event_type
 where ledger.events_in_window is distinct from shares.events_in_window
