@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,6 +44,19 @@ def postgres_dsn() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return PG_DSN
+
+
+@pytest.fixture
+def pg_prefix(postgres_dsn: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A unique INSIGHTS_PG_SCHEMA_PREFIX for this test; its schemas are dropped afterwards."""
+    from tests.postgres_schemas import drop_prefixed_schemas
+
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    monkeypatch.setenv("INSIGHTS_PG_SCHEMA_PREFIX", prefix)
+    try:
+        yield prefix
+    finally:
+        drop_prefixed_schemas(prefix)
 
 
 @pytest.fixture(scope="session")

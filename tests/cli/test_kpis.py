@@ -41,13 +41,25 @@ def _write_marts(path: Path, schema: str, dau: int, publication: bool = True) ->
             )
 
 
-def test_kpis_reads_the_published_snapshot(
-    insights_home: Path, project_target: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture
+def published(insights_home: Path, project_target: Path) -> Settings:
+    """A home with the project's manifest and a snapshot published as version 7 (DAU 123)."""
     settings = load_settings()
     _install_manifest(settings, project_target)
     _write_marts(settings.published_snapshot, "analytics", dau=123)
-    _write_marts(settings.warehouse, "marts", dau=999)  # a candidate build the gate has not passed
+    return settings
+
+
+def _kpis_error(capsys: pytest.CaptureFixture[str]) -> str:
+    """Runs `insights kpis`, which must fail with exit code 1 and one line on stderr: that line."""
+    assert main(["kpis"]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    return lines[0]
+
+
+def test_kpis_reads_the_published_snapshot(published: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    _write_marts(published.warehouse, "marts", dau=999)  # a candidate build the gate has not passed
     assert main(["kpis"]) == 0
     out = capsys.readouterr().out
     assert "publication 7" in out
@@ -70,19 +82,14 @@ def test_kpis_with_a_snapshot_lacking_its_publication_record_fails(
     insights_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _write_marts(load_settings().published_snapshot, "analytics", dau=5, publication=False)
-    assert main(["kpis"]) == 1
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "no publication record" in err[0]
+    assert "no publication record" in _kpis_error(capsys)
 
 
 def test_headlines_read_the_last_complete_period_with_data(
-    insights_home: Path, project_target: Path, capsys: pytest.CaptureFixture[str]
+    published: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The month in progress (incomplete, no rating yet) must not hide the last complete month."""
-    settings = load_settings()
-    _install_manifest(settings, project_target)
-    _write_marts(settings.published_snapshot, "analytics", dau=123)
-    with duckdb.connect(str(settings.published_snapshot)) as con:
+    with duckdb.connect(str(published.published_snapshot)) as con:
         con.execute(
             "create table analytics.metrics_csat_monthly as select * from (values "
             "(date '2026-09-01', 50, 0.9, true), (date '2026-10-01', 40, 0.75, true), "
@@ -102,22 +109,13 @@ def test_headlines_read_the_last_complete_period_with_data(
     assert "no data" not in out
 
 
-def test_headlines_say_when_no_period_is_complete_yet(
-    insights_home: Path, project_target: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    settings = load_settings()
-    _install_manifest(settings, project_target)
-    _write_marts(settings.published_snapshot, "analytics", dau=123)
-    with duckdb.connect(str(settings.published_snapshot)) as con:
+def test_headlines_say_when_no_period_is_complete_yet(published: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    with duckdb.connect(str(published.published_snapshot)) as con:
         con.execute("update analytics.metrics_nps_monthly set is_complete = false")
     assert main(["kpis"]) == 0
     assert "NPS (all plans) (last complete month): no complete month yet" in capsys.readouterr().out
 
 
-def test_kpis_without_a_dbt_manifest_fails_in_one_line(
-    insights_home: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_kpis_without_a_dbt_manifest_fails_in_one_line(insights_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _write_marts(load_settings().published_snapshot, "analytics", dau=5)
-    assert main(["kpis"]) == 1
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "manifest.json: not found; run `dbt parse`" in err[0]
+    assert "manifest.json: not found; run `dbt parse`" in _kpis_error(capsys)

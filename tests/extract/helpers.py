@@ -17,10 +17,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from insights.settings import Settings, SourceEndpoint
 from insights.sources import source_names, source_spec
 from insights_dev.simulator import Faults, Limits, SimRequest, SimResponse, SimulatorServer, World
+from insights_dev.simulator.protocol import json_response
 
 FIRST_DAY = date(2026, 8, 3)
 LAST_DAY = date(2026, 8, 5)
@@ -212,6 +214,26 @@ def file_digests(root: Path) -> dict[str, str]:
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*.jsonl.gz"))
     }
+
+
+class EditFirstResponsesPage(Faults):
+    """Edits the items of the first Typeform responses page (no `before` cursor) of form `form`, or of
+    every form when it is None, as `edit` says: a source serving a few bad records."""
+
+    form: str | None = None
+
+    def edit(self, items: list[dict[str, Any]]) -> None:
+        raise NotImplementedError
+
+    def after(self, source: str, request: SimRequest, response: SimResponse) -> SimResponse:
+        if source != "typeform" or not request.path.endswith("/responses") or request.param("before"):
+            return response
+        if self.form is not None and request.path != f"/forms/{self.form}/responses":
+            return response
+        body = json.loads(response.body)
+        if body["items"]:
+            self.edit(body["items"])
+        return json_response(response.status, body)
 
 
 class SlowFaults(Faults):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,16 +80,13 @@ def test_the_run_after_an_over_threshold_run_starts_the_interval_over(home: Path
     assert not list((home / "raw/_quarantine/zendesk").rglob("*.jsonl"))  # the old quarantine went with it
 
 
-class OneBadResponse(Faults):
+class OneBadResponse(h.EditFirstResponsesPage):
     """The second response of f1's first page loses its landed_at."""
 
-    def after(self, source: str, request: SimRequest, response: SimResponse) -> SimResponse:
-        if source != "typeform" or not request.path.startswith("/forms/f1/responses") or request.param("before"):
-            return response
-        body = json.loads(response.body)
-        if body["items"]:
-            del body["items"][1]["landed_at"]
-        return json_response(response.status, body)
+    form = "f1"
+
+    def edit(self, items: list[dict[str, Any]]) -> None:
+        del items[1]["landed_at"]
 
 
 def test_manifests_carry_their_partition_quarantine_and_the_run_share(

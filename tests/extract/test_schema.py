@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -236,16 +235,9 @@ def _query(settings: Settings, target: str, sql: str) -> list[tuple[Any, ...]]:
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def target(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
     if request.param == "postgres":
-        from tests.warehouse.conftest import drop_prefixed_schemas
-
-        request.getfixturevalue("postgres_dsn")
-        prefix = f"t{uuid.uuid4().hex[:10]}"
-        monkeypatch.setenv("INSIGHTS_PG_SCHEMA_PREFIX", prefix)
+        request.getfixturevalue("pg_prefix")
         monkeypatch.setenv("INSIGHTS_PG_DATABASE", os.environ.get("INSIGHTS_TEST_PG_DSN", "test").rsplit("/", 1)[-1])
-        yield request.param
-        drop_prefixed_schemas(prefix)
-    else:
-        yield request.param
+    return request.param
 
 
 @pytest.mark.slow

@@ -7,11 +7,12 @@ import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from insights.extraction.extract import extract_interval
+from insights.extraction.extract import ExtractResult, extract_interval
 from insights_dev.simulator import Faults, Limits, SimRequest, SimResponse
 from insights_dev.simulator.protocol import json_response
 from tests.extract import helpers as h
@@ -134,27 +135,29 @@ def test_rerun_replaces_the_interval_and_forgets_deleted_forms(home: Path) -> No
     assert not (responses_dir(home, "gone") / "_manifest.json").exists()
 
 
-class DropTokens(Faults):
+def extract_with_bad_responses(
+    home: Path, monkeypatch: pytest.MonkeyPatch, faults: h.EditFirstResponsesPage
+) -> tuple[ExtractResult, list[dict[str, Any]]]:
+    """Day A of one form, f1 (90 responses), served through `faults`, a quarantine of up to 10 % allowed:
+    the run's result and the quarantined rows of f1's responses."""
+    monkeypatch.setenv("INSIGHTS_MAX_QUARANTINE_SHARE", "0.1")
+    world = h.make_world(forms=h.make_forms(["f1"]), responses={"f1": h.make_responses("f1", 90)})
+    with h.running(world, faults=faults) as sim:
+        result = extract_interval("typeform", A, B, h.settings_for(home, sim))
+    quarantine = home / "raw/_quarantine/typeform/responses/form_id=f1/dt=2026-08-03/part-00001.jsonl"
+    return result, [json.loads(line) for line in quarantine.read_text().splitlines()]
+
+
+class DropTokens(h.EditFirstResponsesPage):
     """Serves one response item without response_id/token (the simulator itself refuses such data)."""
 
-    def after(self, source: str, request: SimRequest, response: SimResponse) -> SimResponse:
-        if source != "typeform" or not request.path.endswith("/responses") or request.param("before"):
-            return response
-        body = json.loads(response.body)
-        if body["items"]:
-            item = body["items"][1]
-            item.pop("token")
-            item["response_id"] = None
-        return json_response(response.status, body)
+    def edit(self, items: list[dict[str, Any]]) -> None:
+        items[1].pop("token")
+        items[1]["response_id"] = None
 
 
 def test_response_without_id_is_quarantined(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("INSIGHTS_MAX_QUARANTINE_SHARE", "0.1")
-    world = h.make_world(forms=h.make_forms(["f1"]), responses={"f1": h.make_responses("f1", 90)})
-    with h.running(world, faults=DropTokens()) as sim:
-        result = extract_interval("typeform", A, B, h.settings_for(home, sim))
-    quarantine = home / "raw/_quarantine/typeform/responses/form_id=f1/dt=2026-08-03/part-00001.jsonl"
-    (row,) = [json.loads(line) for line in quarantine.read_text().splitlines()]
+    result, (row,) = extract_with_bad_responses(home, monkeypatch, DropTokens())
     assert (row["line"], row["field"]) == (2, "response_id")
     assert row["reason"] == "required key 'response_id' is None, expected a non-empty string"
     assert row["source_file"] == "GET /forms/f1/responses?before="
@@ -185,30 +188,20 @@ def test_a_form_deleted_after_the_listing_is_skipped(home: Path) -> None:
     assert len(h.landed_json(responses_dir(home, "kept"))) == result.records_landed - 1 > 0
 
 
-class NpsOutOfRange(Faults):
+class NpsOutOfRange(h.EditFirstResponsesPage):
     """The first response of f1 answers its NPS question with 14 (the scale is 0..10), the second with 7.5;
     a third answers an opinion scale (not NPS) with 14, which stays valid."""
 
-    def after(self, source: str, request: SimRequest, response: SimResponse) -> SimResponse:
-        if source != "typeform" or not request.path.endswith("/responses") or request.param("before"):
-            return response
-        body = json.loads(response.body)
-        if body["items"]:
-            body["items"][0]["answers"][0]["number"] = 14
-            body["items"][1]["answers"][0]["number"] = 7.5
-            body["items"][2]["answers"].append(
-                {"field": {"id": "scale", "type": "opinion_scale", "ref": "scale"}, "type": "number", "number": 14}
-            )
-        return json_response(response.status, body)
+    def edit(self, items: list[dict[str, Any]]) -> None:
+        items[0]["answers"][0]["number"] = 14
+        items[1]["answers"][0]["number"] = 7.5
+        items[2]["answers"].append(
+            {"field": {"id": "scale", "type": "opinion_scale", "ref": "scale"}, "type": "number", "number": 14}
+        )
 
 
 def test_nps_answers_outside_0_to_10_are_quarantined_and_counted(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("INSIGHTS_MAX_QUARANTINE_SHARE", "0.1")
-    world = h.make_world(forms=h.make_forms(["f1"]), responses={"f1": h.make_responses("f1", 90)})
-    with h.running(world, faults=NpsOutOfRange()) as sim:
-        result = extract_interval("typeform", A, B, h.settings_for(home, sim))
-    quarantine = home / "raw/_quarantine/typeform/responses/form_id=f1/dt=2026-08-03/part-00001.jsonl"
-    rows = [json.loads(line) for line in quarantine.read_text().splitlines()]
+    result, rows = extract_with_bad_responses(home, monkeypatch, NpsOutOfRange())
     assert [(r["line"], r["field"]) for r in rows] == [(1, "answers[0].number"), (2, "answers[0].number")]
     assert rows[0]["reason"] == "NPS answer 14 (question 'f1-nps') is outside the 0..10 scale"
     assert rows[1]["reason"] == "NPS answer 7.5 (question 'f1-nps') is outside the 0..10 scale"

@@ -225,75 +225,41 @@ def barometer_response(
     }
 
 
-BAROMETER_RESPONSES = [
+# One row a response: (response id, edition, PM email, submitted at (None: a partial response),
+# scores following THEMES, pain point)
+_BAROMETER_ROWS: list[tuple[str, str, str, str | None, tuple[int, ...], str | None]] = [
     # 2026-H1: 4 invited; ana and li complete, maya only a partial response
-    barometer_response(
-        "h1-ana",
-        edition="2026-H1",
-        pm_email=f"ana.ruiz@{DOMAIN}",
-        submitted="2026-08-21 10:00",
-        scores=(2, 3, 4, 1, 5),
-        pain="The dashboard export is slow",
-    ),
-    barometer_response(
-        "h1-li",
-        edition="2026-H1",
-        pm_email=f"li.wei@{DOMAIN}",
-        submitted="2026-08-22 10:00",
-        scores=(4, 3, 2, 3, 5),
-    ),
-    barometer_response(
-        "h1-maya", edition="2026-H1", pm_email=f"maya.okafor@{DOMAIN}", submitted=None, scores=(1, 1)
-    ),
+    ("h1-ana", "2026-H1", f"ana.ruiz@{DOMAIN}", "2026-08-21 10:00", (2, 3, 4, 1, 5), "The dashboard export is slow"),
+    ("h1-li", "2026-H1", f"li.wei@{DOMAIN}", "2026-08-22 10:00", (4, 3, 2, 3, 5), None),
+    ("h1-maya", "2026-H1", f"maya.okafor@{DOMAIN}", None, (1, 1), None),
     # 2026-H2: 5 invited; ana twice (the later response scores), li with an upper-case email,
     # sara; zoe answers without an invitation; tom and maya do not answer
-    barometer_response(
-        "h2-ana-1",
-        edition="2026-H2",
-        pm_email=f"ana.ruiz@{DOMAIN}",
-        submitted="2026-10-20 10:00",
-        scores=(1, 1, 1, 1, 1),
-        pain="Billing page confuses me",
-    ),
-    barometer_response(
-        "h2-ana-2",
-        edition="2026-H2",
-        pm_email=f"ana.ruiz@{DOMAIN}",
-        submitted="2026-10-25 10:00",
-        scores=(4, 4, 4, 4, 4),
-    ),
-    barometer_response(
-        "h2-li",
-        edition="2026-H2",
-        pm_email=f"LI.WEI@{DOMAIN.upper()}",
-        submitted="2026-10-21 10:00",
-        scores=(2, 2, 2, 2, 2),
-    ),
-    barometer_response(
+    ("h2-ana-1", "2026-H2", f"ana.ruiz@{DOMAIN}", "2026-10-20 10:00", (1, 1, 1, 1, 1), "Billing page confuses me"),
+    ("h2-ana-2", "2026-H2", f"ana.ruiz@{DOMAIN}", "2026-10-25 10:00", (4, 4, 4, 4, 4), None),
+    ("h2-li", "2026-H2", f"LI.WEI@{DOMAIN.upper()}", "2026-10-21 10:00", (2, 2, 2, 2, 2), None),
+    (
         "h2-sara",
-        edition="2026-H2",
-        pm_email=f"sara.lindqvist@{DOMAIN}",
-        submitted="2026-10-22 10:00",
-        scores=(3, 5, 3, 3, 3),
-        pain="Our Jira integration breaks",
+        "2026-H2",
+        f"sara.lindqvist@{DOMAIN}",
+        "2026-10-22 10:00",
+        (3, 5, 3, 3, 3),
+        "Our Jira integration breaks",
     ),
-    barometer_response(
-        "h2-zoe",
-        edition="2026-H2",
-        pm_email=f"zoe.khan@{DOMAIN}",
-        submitted="2026-10-23 10:00",
-        scores=(5, 5, 5, 5, 5),
-        pain="Nothing in particular",
-    ),
+    ("h2-zoe", "2026-H2", f"zoe.khan@{DOMAIN}", "2026-10-23 10:00", (5, 5, 5, 5, 5), "Nothing in particular"),
     # the survey link edited by hand: free text where the edition goes makes no barometer response
-    barometer_response(
+    (
         "edited-link",
-        edition=MALFORMED_EDITION,
-        pm_email=f"tom.becker@{DOMAIN}",
-        submitted="2026-10-24 10:00",
-        scores=(1, 1, 1, 1, 1),
-        pain="Typed into the wrong field",
+        MALFORMED_EDITION,
+        f"tom.becker@{DOMAIN}",
+        "2026-10-24 10:00",
+        (1, 1, 1, 1, 1),
+        "Typed into the wrong field",
     ),
+]
+
+BAROMETER_RESPONSES = [
+    barometer_response(rid, edition=edition, pm_email=email, submitted=at, scores=scores, pain=pain)
+    for rid, edition, email, at, scores, pain in _BAROMETER_ROWS
 ]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -82,18 +81,6 @@ def postgres_audit(pg_prefix: str, tmp_path: Path) -> Iterator[Settings]:
     )
     run_audit(settings, DIRTY_DAY, log=log, target="postgres")
     yield settings
-
-
-@pytest.fixture
-def pg_prefix(postgres_dsn: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    from tests.warehouse.conftest import drop_prefixed_schemas
-
-    prefix = f"h{uuid.uuid4().hex[:10]}"
-    monkeypatch.setenv("INSIGHTS_PG_SCHEMA_PREFIX", prefix)
-    try:
-        yield prefix
-    finally:
-        drop_prefixed_schemas(prefix)
 
 
 def test_postgres_audit_equals_duckdb_audit(audited: AuditedWarehouse, postgres_audit: Settings) -> None:

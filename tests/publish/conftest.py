@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import psycopg2
@@ -44,6 +46,20 @@ def write_manifest(settings: Settings, governed: tuple[str, ...], internal: tupl
     (target / "manifest.json").write_text(json.dumps({"nodes": nodes}), encoding="utf-8")
 
 
+def relation_rows(path: Path) -> list[tuple[str, list[str], list[tuple[Any, ...]]]]:
+    """Every table and view of a DuckDB file, internal ones aside: (schema.name, column names, rows)."""
+    found = []
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = con.execute(
+            "select schema_name, table_name from duckdb_tables() where not internal union all "
+            "select schema_name, view_name from duckdb_views() where not internal order by 1, 2"
+        ).fetchall()
+        for schema, name in names:
+            result = con.execute(f'select * from "{schema}"."{name}"')
+            found.append((f"{schema}.{name}", [d[0] for d in result.description], result.fetchall()))
+    return found
+
+
 @dataclass
 class World:
     """The warehouse a test publishes; `write(generation)` rewrites its tables as a pipeline writer
@@ -56,6 +72,12 @@ class World:
         """Declare more models governed (access: public), as their YAML would."""
         self.governed += relations
         write_manifest(self.settings, tuple(self.governed), (INTERNAL,))
+
+    def add_table(self, relation: str, select: str) -> None:
+        """Build one more governed table, `create table <relation> as <select>`, beside the world's."""
+        self.govern(relation)
+        with duckdb.connect(str(self.warehouse)) as con:
+            con.execute(f"create table {relation} as {select}")
 
     @property
     def warehouse(self) -> Path:
@@ -132,6 +154,29 @@ class Serving:
         con = psycopg2.connect(self.reader_dsn())
         con.autocommit = True
         return con
+
+    @contextmanager
+    def reader_session(self) -> Iterator[psycopg2.extensions.connection]:
+        """A connection as the reader role, closed on the way out."""
+        con = self.reader()
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def public_relation(self, kind: str, suffix: str) -> Iterator[tuple[str, psycopg2.extensions.cursor]]:
+        """The name `<role>_<suffix>` of a `kind` (table, view) a test creates in the shared schema public,
+        and an admin cursor to create it with; the relation is dropped on the way out."""
+        name = f"{self.role}_{suffix}"
+        con = self.admin()
+        try:
+            with con.cursor() as cur:
+                yield name, cur
+        finally:
+            with con.cursor() as cur:
+                cur.execute(sql.SQL("drop {} if exists public.{}").format(sql.SQL(kind), sql.Identifier(name)))
+            con.close()
 
     def scalar(self, query: str | sql.Composable, params: tuple = ()) -> object:
         with self.admin() as con, con.cursor() as cur:

@@ -34,7 +34,7 @@ from insights.pipeline import backfill, publish_marts
 from insights.settings import Settings, load_settings
 from insights.warehouse import dbt_paths
 from insights_dev.simulator import World, WorldConfig, generate_world
-from tests.publish.conftest import Serving
+from tests.publish.conftest import Serving, relation_rows
 from tests.publish.conftest import World as PublishWorld
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -63,11 +63,8 @@ def text(field: str) -> str:
 
 
 def seed_amplitude(world: World) -> int:
-    seeded = 0
-    for n, event in enumerate(world.events):
-        if n % 7:
-            continue
-        seeded += 1
+    seeded = world.events[::7]
+    for event in seeded:
         event["event_properties"] = {**(event.get("event_properties") or {}), "email": email("amp_event_property"),
                                      "full_name": NAME, "phone": PHONE, "note": text("amp_event_property")}
         event["user_properties"] = {**(event.get("user_properties") or {}), "name": NAME, "phone": PHONE,
@@ -90,15 +87,12 @@ def seed_amplitude(world: World) -> int:
             "user_properties": {"email": email("amp_user_email"), "name": NAME},
         })
         world.events.append(event)
-    return seeded + 5
+    return len(seeded) + 5
 
 
 def seed_zendesk(world: World) -> int:
-    seeded = 0
-    for n, ticket in enumerate(world.ticket_versions):
-        if n % 3:
-            continue
-        seeded += 1
+    seeded = world.ticket_versions[::3]
+    for ticket in seeded:
         ticket["subject"] = ticket["raw_subject"] = f"{NAME}: {text('zd_subject')}"
         ticket["description"] = text("zd_description")
         ticket["tags"] = [*ticket.get("tags", []), "secretname_pia"]
@@ -110,7 +104,7 @@ def seed_zendesk(world: World) -> int:
         rating = ticket.get("satisfaction_rating") or {}
         if rating.get("score") in ("good", "bad"):
             rating["comment"] = text("zd_satisfaction_comment")
-    return seeded
+    return len(seeded)
 
 
 def seed_typeform(world: World) -> int:
@@ -124,16 +118,15 @@ def seed_typeform(world: World) -> int:
             {"id": "pii_name", "ref": "contact_name", "type": "short_text", "title": "Your name?"},
         ]
         form["fields"] = [*form["fields"], *extra]
-        for n, response in enumerate(world.responses[form_id]):
-            if n % 2:
-                continue
-            seeded += 1
+        responses = world.responses[form_id][::2]
+        seeded += len(responses)
+        for n, response in enumerate(responses):
             hidden = response.setdefault("hidden", {})
             hidden["contact_name"] = NAME
             if barometer:
                 hidden["pm_email"] = email("tf_hidden_pm_email")
-                if n % 4 == 0:
-                    hidden["edition"] = text("tf_hidden_edition")  # an edited survey link
+                if n % 2 == 0:
+                    hidden["edition"] = text("tf_hidden_edition")  # an edited survey link, every other one
             else:
                 hidden["user_id"] = email("tf_hidden_user_id")
             response["metadata"] = {**response.get("metadata", {}),
@@ -209,17 +202,9 @@ def scan_snapshot(path: Path) -> tuple[set[str], list[Leak]]:
     """Every table and view of the published DuckDB file, every column, every row."""
     relations: set[str] = set()
     leaks: list[Leak] = []
-    with duckdb.connect(str(path), read_only=True) as con:
-        found = con.execute(
-            "select schema_name, table_name from duckdb_tables() where not internal union all "
-            "select schema_name, view_name from duckdb_views() where not internal order by 1, 2"
-        ).fetchall()
-        for schema, name in found:
-            relation = f"{schema}.{name}"
-            relations.add(relation)
-            result = con.execute(f'select * from "{schema}"."{name}"')
-            columns = [d[0] for d in result.description]
-            leaks += _leaks_in_rows(relation, columns, result.fetchall())
+    for relation, columns, rows in relation_rows(path):
+        relations.add(relation)
+        leaks += _leaks_in_rows(relation, columns, rows)
     return relations, leaks
 
 

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-import duckdb
 import psycopg2
 import pytest
 from psycopg2 import errors, sql
@@ -124,21 +123,17 @@ WRITES = (
 def test_reader_role_cannot_write(world: World, serving: Serving) -> None:
     world.write(1)
     publish(world.settings, require_gate=False)
-    reader = serving.reader()
-    try:
-        with reader.cursor() as cur:
-            for statement in WRITES:
-                query = statement.format(s=serving.schema, role=serving.role)
-                # Sessions of the role start read-only ...
-                cur.execute("set default_transaction_read_only = on")
-                with pytest.raises(errors.ReadOnlySqlTransaction):
-                    cur.execute(query)
-                # ... and even with that switched off, the grants refuse the write.
-                cur.execute("set default_transaction_read_only = off")
-                with pytest.raises(errors.InsufficientPrivilege):
-                    cur.execute(query)
-    finally:
-        reader.close()
+    with serving.reader_session() as reader, reader.cursor() as cur:
+        for statement in WRITES:
+            query = statement.format(s=serving.schema, role=serving.role)
+            # Sessions of the role start read-only ...
+            cur.execute("set default_transaction_read_only = on")
+            with pytest.raises(errors.ReadOnlySqlTransaction):
+                cur.execute(query)
+            # ... and even with that switched off, the grants refuse the write.
+            cur.execute("set default_transaction_read_only = off")
+            with pytest.raises(errors.InsufficientPrivilege):
+                cur.execute(query)
     count = sql.SQL("select count(*) from {}.metrics_b").format(sql.Identifier(serving.schema))
     assert serving.scalar(count) == 17
 
@@ -161,16 +156,11 @@ def test_reader_sessions_start_read_only(world: World, serving: Serving) -> None
 def test_reader_role_cannot_pass_its_access_on(world: World, serving: Serving) -> None:
     world.write(1)
     publish(world.settings, require_gate=False)
-    reader = serving.reader()
-    try:
-        with reader.cursor() as cur:
-            cur.execute("set default_transaction_read_only = off")
-            # Postgres accepts the statement with a warning (the role holds SELECT without grant option) ...
-            cur.execute(sql.SQL("grant select on {}.metrics_b to public").format(
-                sql.Identifier(serving.schema)))
-            assert any("no privileges were granted" in notice for notice in reader.notices)
-    finally:
-        reader.close()
+    with serving.reader_session() as reader, reader.cursor() as cur:
+        cur.execute("set default_transaction_read_only = off")
+        # Postgres accepts the statement with a warning (the role holds SELECT without grant option) ...
+        cur.execute(sql.SQL("grant select on {}.metrics_b to public").format(sql.Identifier(serving.schema)))
+        assert any("no privileges were granted" in notice for notice in reader.notices)
     # ... and grants nothing.
     assert serving.scalar("select count(*) from information_schema.role_table_grants "
                           "where grantee = 'PUBLIC' and table_schema = %s", (serving.schema,)) == 0
@@ -178,17 +168,16 @@ def test_reader_role_cannot_pass_its_access_on(world: World, serving: Serving) -
 
 def test_types_arrive_faithfully(world: World, serving: Serving) -> None:
     world.write(1)
-    world.govern("marts.metrics_types")
-    with duckdb.connect(str(world.warehouse)) as con:
-        con.execute(
-            """create table marts.metrics_types as select
-                 date '2026-10-31' as d, timestamp '2026-10-31 23:59:59.123456' as ts,
-                 timestamptz '2026-10-31 22:00:00.5+02' as tstz, 0.1::double + 0.2::double as dbl,
-                 'inf'::double as inf, true as flag, 7::integer as i, 300::smallint as small,
-                 9007199254740993::bigint as big, 1.50::decimal(10, 2) as dec,
-                 E'tab\\there\\nnew line \\\\ back' as txt, '' as empty, null::varchar as missing,
-                 interval '1 day 2 hours' as span"""
-        )
+    world.add_table(
+        "marts.metrics_types",
+        """select
+             date '2026-10-31' as d, timestamp '2026-10-31 23:59:59.123456' as ts,
+             timestamptz '2026-10-31 22:00:00.5+02' as tstz, 0.1::double + 0.2::double as dbl,
+             'inf'::double as inf, true as flag, 7::integer as i, 300::smallint as small,
+             9007199254740993::bigint as big, 1.50::decimal(10, 2) as dec,
+             E'tab\\there\\nnew line \\\\ back' as txt, '' as empty, null::varchar as missing,
+             interval '1 day 2 hours' as span"""
+    )
     publish(world.settings, require_gate=False)
     admin = serving.admin()
     with admin.cursor() as cur:
@@ -337,9 +326,7 @@ def test_an_unsupported_type_fails_before_touching_postgres(world: World, servin
     world.write(1)
     publish(world.settings, require_gate=False)
     world.write(2)
-    world.govern("marts.metrics_struct")
-    with duckdb.connect(str(world.warehouse)) as con:
-        con.execute("create table marts.metrics_struct as select {'a': 1} as nested")
+    world.add_table("marts.metrics_struct", "select {'a': 1} as nested")
     with pytest.raises(PublishError, match=r"marts\.metrics_struct\.nested"):
         publish(world.settings, require_gate=False)
     reader = serving.reader()
@@ -461,19 +448,12 @@ def test_a_view_built_on_the_published_tables_blocks_publication_instead_of_bein
 ) -> None:
     world.write(1)
     publish(world.settings, require_gate=False)
-    view = f"{serving.role}_view"
-    admin = serving.admin()
-    with admin.cursor() as cur:
+    with serving.public_relation("view", "view") as (view, cur):
         cur.execute(sql.SQL("create view public.{} as select generation from {}.metrics_b").format(
             sql.Identifier(view), sql.Identifier(serving.schema)))
-    try:
         with pytest.raises(PublishError, match=rf"public\.{view} depend\(s\) on tables of {serving.schema}"):
             publish(world.settings, require_gate=False)
         assert serving.scalar("select count(*) from pg_views where viewname = %s", (view,)) == 1
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(sql.SQL("drop view public.{}").format(sql.Identifier(view)))
-        admin.close()
     assert publish(world.settings, require_gate=False).version == 2
 
 
@@ -497,15 +477,12 @@ def test_rights_granted_to_the_role_outside_publication_are_revoked_or_reported(
 ) -> None:
     world.write(1)
     publish(world.settings, require_gate=False)
-    secret = f"{serving.role}_grant"
-    admin = serving.admin()
     role = sql.Identifier(serving.role)
-    with admin.cursor() as cur:
+    with serving.public_relation("table", "grant") as (secret, cur):
         cur.execute(sql.SQL("grant create on schema public to {}").format(role))
         cur.execute(sql.SQL("create table public.{} as select %s::text as email").format(
             sql.Identifier(secret)), (SECRET_EMAIL,))
         cur.execute(sql.SQL("grant select on public.{} to {}").format(sql.Identifier(secret), role))
-    try:
         assert serving.scalar("select has_schema_privilege(%s, 'public', 'CREATE')", (serving.role,)) is True
         result = publish(world.settings, require_gate=False)
         # Creating in public is revoked (the issue asks for it) ...
@@ -513,10 +490,6 @@ def test_rights_granted_to_the_role_outside_publication_are_revoked_or_reported(
         assert any("revoked CREATE on schema public" in w for w in result.warnings)
         # ... a table someone else granted is left alone but reported.
         assert any(f"can also read public.{secret}" in w for w in result.warnings)
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(sql.SQL("drop table public.{}").format(sql.Identifier(secret)))
-        admin.close()
 
 
 def test_dbt_descriptions_become_comments_bi_tools_show(world: World, serving: Serving) -> None:

@@ -18,7 +18,7 @@ import pytest
 
 from insights.publish import PublishError, publish
 from insights.serving.postgres import CopyTextSource
-from tests.publish.conftest import SECRET_EMAIL, World
+from tests.publish.conftest import SECRET_EMAIL, World, relation_rows
 
 GOVERNED = {"marts", "audit"}
 
@@ -31,17 +31,8 @@ def relations(path: Path) -> set[tuple[str, str]]:
 
 
 def text_values(path: Path) -> list[str]:
-    """Every VARCHAR value of every table and view in the file."""
-    values: list[str] = []
-    with duckdb.connect(str(path), read_only=True) as con:
-        columns = con.execute(
-            "select schema_name, table_name, column_name from duckdb_columns() "
-            "where data_type = 'VARCHAR' and not internal"
-        ).fetchall()
-        for schema, table, column in columns:
-            rows = con.execute(f'select "{column}" from "{schema}"."{table}"').fetchall()
-            values += [v for (v,) in rows if v]
-    return values
+    """Every non-empty text value of every table and view in the file."""
+    return [v for _, _, rows in relation_rows(path) for row in rows for v in row if isinstance(v, str) and v]
 
 
 def snapshot_version(path: Path, schema: str = "analytics") -> int:
@@ -68,15 +59,14 @@ def test_snapshot_holds_the_governed_tables_and_never_raw_or_staging(world: Worl
 
 def test_snapshot_rows_and_types_match_the_warehouse(world: World) -> None:
     world.write(2)
-    world.govern("marts.metrics_types")
-    with duckdb.connect(str(world.warehouse)) as con:
-        con.execute(
-            """create table marts.metrics_types as select
-                 date '2026-10-31' as d, timestamp '2026-10-31 23:59:59.123456' as ts,
-                 timestamptz '2026-10-31 22:00:00+00' as tstz, 0.1::double + 0.2::double as dbl,
-                 true as flag, 7::integer as i, 9007199254740993::bigint as big, 1.50::decimal(10, 2) as dec,
-                 E'tab\\there\\nnew line \\\\ back' as txt, '' as empty, null::varchar as missing"""
-        )
+    world.add_table(
+        "marts.metrics_types",
+        """select
+             date '2026-10-31' as d, timestamp '2026-10-31 23:59:59.123456' as ts,
+             timestamptz '2026-10-31 22:00:00+00' as tstz, 0.1::double + 0.2::double as dbl,
+             true as flag, 7::integer as i, 9007199254740993::bigint as big, 1.50::decimal(10, 2) as dec,
+             E'tab\\there\\nnew line \\\\ back' as txt, '' as empty, null::varchar as missing"""
+    )
     result = publish(world.settings, require_gate=False)
     with duckdb.connect(str(result.snapshot), read_only=True) as snap:
         types = snap.execute("select column_name, data_type from duckdb_columns() "
@@ -136,9 +126,7 @@ def test_a_failed_publication_leaves_the_previous_snapshot(world: World) -> None
     publish(world.settings, require_gate=False)
     before = world.settings.published_snapshot.read_bytes()
     world.write(2)
-    world.govern("marts.metrics_bad")
-    with duckdb.connect(str(world.warehouse)) as con:
-        con.execute("create table marts.metrics_bad as select [1, 2] as a_list")
+    world.add_table("marts.metrics_bad", "select [1, 2] as a_list")
 
     with pytest.raises(PublishError, match=r"marts\.metrics_bad\.a_list: type INTEGER\[\]"):
         publish(world.settings, require_gate=False)
@@ -276,9 +264,7 @@ def test_nothing_to_publish_is_an_error(world: World) -> None:
 
 def test_a_mart_and_an_audit_table_may_not_share_a_name(world: World) -> None:
     world.write(1)
-    world.govern("audit.metrics_a")
-    with duckdb.connect(str(world.warehouse)) as con:
-        con.execute("create table audit.metrics_a as select 1 as id")
+    world.add_table("audit.metrics_a", "select 1 as id")
     with pytest.raises(PublishError, match=r"audit\.metrics_a and marts\.metrics_a share a name"):
         publish(world.settings, require_gate=False)
 

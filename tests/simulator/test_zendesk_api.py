@@ -12,6 +12,7 @@ from insights_dev.simulator import Limits
 from .helpers import FAST_LIMITS, iso, make_world, session_for, utc
 
 NOW = utc(2026, 8, 20)
+BASE = utc(2026, 8, 10)  # where the tickets of every test start
 
 
 def ticket(ticket_id: int, updated: datetime, status: str = "open", **extra: object) -> dict:
@@ -28,16 +29,18 @@ def ticket(ticket_id: int, updated: datetime, status: str = "open", **extra: obj
     return record
 
 
-def first_page(server, start: datetime, **params: object) -> requests.Response:
-    session = session_for(server, "zendesk")
+def export(server, **params: object) -> requests.Response:
+    """One page of the incremental ticket export (cursor based)."""
     url = server.base_url("zendesk") + "/api/v2/incremental/tickets/cursor.json"
-    return session.get(url, params={"start_time": int(start.timestamp()), **params})
+    return session_for(server, "zendesk").get(url, params=params)
+
+
+def first_page(server, start: datetime, **params: object) -> requests.Response:
+    return export(server, start_time=int(start.timestamp()), **params)
 
 
 def follow(server, cursor: str) -> requests.Response:
-    session = session_for(server, "zendesk")
-    url = server.base_url("zendesk") + "/api/v2/incremental/tickets/cursor.json"
-    return session.get(url, params={"cursor": cursor})
+    return export(server, cursor=cursor)
 
 
 def drain(server, start: datetime, **params: object) -> tuple[list[dict], str, int]:
@@ -52,34 +55,32 @@ def drain(server, start: datetime, **params: object) -> tuple[list[dict], str, i
 
 
 def test_pages_follow_generated_timestamp_then_id_until_end_of_stream(serve):
-    base = utc(2026, 8, 10)
     versions = [
-        ticket(3, base + timedelta(hours=1)),
-        ticket(1, base + timedelta(hours=2)),
-        ticket(2, base + timedelta(hours=2)),  # same second as ticket 1: ordered by id
-        ticket(5, base + timedelta(hours=3)),
-        ticket(4, base + timedelta(hours=4)),
+        ticket(3, BASE + timedelta(hours=1)),
+        ticket(1, BASE + timedelta(hours=2)),
+        ticket(2, BASE + timedelta(hours=2)),  # same second as ticket 1: ordered by id
+        ticket(5, BASE + timedelta(hours=3)),
+        ticket(4, BASE + timedelta(hours=4)),
     ]
     server = serve(make_world(tickets=versions), NOW)
 
-    body = first_page(server, base, per_page=2).json()
+    body = first_page(server, BASE, per_page=2).json()
 
     assert set(body) >= {"tickets", "after_url", "after_cursor", "before_url", "before_cursor", "end_of_stream"}
     assert [t["id"] for t in body["tickets"]] == [3, 1]
     assert body["end_of_stream"] is False
-    tickets, _, pages = drain(server, base, per_page=2)
+    tickets, _, pages = drain(server, BASE, per_page=2)
     assert [t["id"] for t in tickets] == [3, 1, 2, 5, 4]
     assert pages == 3
     stamps = [t["generated_timestamp"] for t in tickets]
     assert stamps == sorted(stamps)
-    assert stamps[0] == int((base + timedelta(hours=1)).timestamp())  # = that version's updated_at
+    assert stamps[0] == int((BASE + timedelta(hours=1)).timestamp())  # = that version's updated_at
 
 
 def test_after_url_is_a_usable_next_page_link(serve):
-    base = utc(2026, 8, 10)
-    server = serve(make_world(tickets=[ticket(i, base + timedelta(minutes=i)) for i in range(1, 4)]), NOW)
+    server = serve(make_world(tickets=[ticket(i, BASE + timedelta(minutes=i)) for i in range(1, 4)]), NOW)
 
-    body = first_page(server, base, per_page=2).json()
+    body = first_page(server, BASE, per_page=2).json()
     second = session_for(server, "zendesk").get(body["after_url"]).json()
 
     assert [t["id"] for t in second["tickets"]] == [3]
@@ -87,43 +88,40 @@ def test_after_url_is_a_usable_next_page_link(serve):
 
 
 def test_start_time_excludes_tickets_generated_before_it(serve):
-    base = utc(2026, 8, 10)
-    server = serve(make_world(tickets=[ticket(1, base - timedelta(seconds=1)), ticket(2, base)]), NOW)
+    server = serve(make_world(tickets=[ticket(1, BASE - timedelta(seconds=1)), ticket(2, BASE)]), NOW)
 
-    tickets, _, _ = drain(server, base)
+    tickets, _, _ = drain(server, BASE)
 
     assert [t["id"] for t in tickets] == [2]
 
 
 def test_only_the_latest_version_visible_at_now_is_served(serve):
-    base = utc(2026, 8, 10)
     versions = [
-        ticket(1, base, "new"),
-        ticket(1, base + timedelta(hours=5), "solved"),
+        ticket(1, BASE, "new"),
+        ticket(1, BASE + timedelta(hours=5), "solved"),
         ticket(1, NOW + timedelta(days=3), "closed"),  # in the future of the clock
         ticket(2, NOW + timedelta(seconds=1), "new"),  # created after now: not there yet
     ]
     server = serve(make_world(tickets=versions), NOW)
 
-    tickets, _, _ = drain(server, base - timedelta(days=1))
+    tickets, _, _ = drain(server, BASE - timedelta(days=1))
 
     assert [(t["id"], t["status"]) for t in tickets] == [(1, "solved")]
 
 
 def test_resuming_from_the_last_cursor_re_emits_tickets_updated_since(serve):
-    base = utc(2026, 8, 10)
     versions = [
-        ticket(1, base, "new"),
-        ticket(2, base + timedelta(hours=1), "open"),
-        ticket(1, base + timedelta(days=2), "solved"),  # the clock will pass this later
-        ticket(3, base + timedelta(days=2, hours=1), "new"),
+        ticket(1, BASE, "new"),
+        ticket(2, BASE + timedelta(hours=1), "open"),
+        ticket(1, BASE + timedelta(days=2), "solved"),  # the clock will pass this later
+        ticket(3, BASE + timedelta(days=2, hours=1), "new"),
     ]
-    server = serve(make_world(tickets=versions), base + timedelta(days=1))
-    first_run, cursor, _ = drain(server, base - timedelta(hours=1))
+    server = serve(make_world(tickets=versions), BASE + timedelta(days=1))
+    first_run, cursor, _ = drain(server, BASE - timedelta(hours=1))
     assert [(t["id"], t["status"]) for t in first_run] == [(1, "new"), (2, "open")]
     assert follow(server, cursor).json()["tickets"] == []  # caught up
 
-    server.set_now(base + timedelta(days=3))
+    server.set_now(BASE + timedelta(days=3))
     body = follow(server, cursor).json()
 
     assert [(t["id"], t["status"]) for t in body["tickets"]] == [(1, "solved"), (3, "new")]
@@ -131,11 +129,10 @@ def test_resuming_from_the_last_cursor_re_emits_tickets_updated_since(serve):
 
 
 def test_metric_set_only_with_include_and_kept_along_the_cursor(serve):
-    base = utc(2026, 8, 10)
-    server = serve(make_world(tickets=[ticket(i, base + timedelta(minutes=i)) for i in range(1, 4)]), NOW)
+    server = serve(make_world(tickets=[ticket(i, BASE + timedelta(minutes=i)) for i in range(1, 4)]), NOW)
 
-    plain, _, _ = drain(server, base, per_page=1)
-    with_sets, _, pages = drain(server, base, per_page=1, include="metric_sets")
+    plain, _, _ = drain(server, BASE, per_page=1)
+    with_sets, _, pages = drain(server, BASE, per_page=1, include="metric_sets")
 
     assert all("metric_set" not in t for t in plain)
     assert pages == 3  # the later pages were asked with the cursor only

@@ -65,7 +65,7 @@ def duckdb_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_world(duckdb_home: Path, postgres_dsn: str) -> Iterator[PostgresWorld]:
     """The same raw zone loaded into Postgres and the whole project built there (data tests included), under a
     schema prefix of its own, dropped afterwards."""
-    from tests.warehouse.conftest import drop_prefixed_schemas
+    from tests.postgres_schemas import drop_prefixed_schemas
 
     prefix = f"p{uuid.uuid4().hex[:10]}"
     env = {**world_env(duckdb_home), "INSIGHTS_PG_SCHEMA_PREFIX": prefix}

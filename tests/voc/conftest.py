@@ -56,28 +56,6 @@ def sorted_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return sorted(rows, key=row_order)
 
 
-def drop_schemas_with_prefix(prefix: str) -> None:
-    """Drop the Postgres schemas `<prefix>_*` a test build created."""
-    import psycopg2
-
-    from insights.warehouse.targets import PostgresParams
-
-    params = PostgresParams.from_env()
-    con = psycopg2.connect(
-        host=params.host, port=params.port, user=params.user, password=params.password, dbname=params.dbname
-    )
-    try:
-        with con.cursor() as cur:
-            cur.execute(
-                "select schema_name from information_schema.schemata where schema_name like %s", [prefix + "\\_%"]
-            )
-            for (name,) in cur.fetchall():
-                cur.execute(f'drop schema "{name}" cascade')
-        con.commit()
-    finally:
-        con.close()
-
-
 def read_mart(settings: Settings, target: str, mart: str) -> list[tuple[Any, ...]]:
     """Every row of a VoC mart, in row_order (rows are compared as sorted lists)."""
     sql = f"select * from {schema_name('marts', target)}.{mart}"

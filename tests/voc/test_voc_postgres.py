@@ -7,31 +7,18 @@ integers once in double precision and takes medians the same way on both).
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
 import pytest
 
 from insights.warehouse.dbt import build
 
-from .conftest import VOC_MARTS, VOC_SELECTION, VocWarehouse, drop_schemas_with_prefix, log, read_mart
+from .conftest import VOC_MARTS, VOC_SELECTION, VocWarehouse, log, read_mart
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
-@pytest.fixture
-def voc_pg_prefix(postgres_dsn: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    prefix = f"voc{uuid.uuid4().hex[:10]}"
-    monkeypatch.setenv("INSIGHTS_PG_SCHEMA_PREFIX", prefix)
-    try:
-        yield prefix
-    finally:
-        drop_schemas_with_prefix(prefix)
-
-
-def test_postgres_marts_identical_to_duckdb(voc_duckdb: VocWarehouse, voc_pg_prefix: str) -> None:
+def test_postgres_marts_identical_to_duckdb(voc_duckdb: VocWarehouse, pg_prefix: str) -> None:
     result = build(voc_duckdb.settings, target="postgres", select=VOC_SELECTION, log=log)
-    assert result.load.schema == f"{voc_pg_prefix}_raw"
+    assert result.load.schema == f"{pg_prefix}_raw"
     unit_tests = [n for n in result.dbt.nodes if n.unique_id.startswith("unit_test.insights.")]
     assert len(unit_tests) >= 13 and all(n.status == "pass" for n in unit_tests)
     for mart in VOC_MARTS:

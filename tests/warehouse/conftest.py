@@ -14,6 +14,7 @@ import pytest
 
 from insights.settings import PACKAGE_CONFIG_DIR, Settings, load_settings
 from insights.warehouse import connect, schema_name
+from tests.postgres_schemas import drop_prefixed_schemas
 
 
 def make_settings(home: Path, config_dir: Path | None = None) -> Settings:
@@ -43,37 +44,6 @@ def query(settings: Settings, target: str, sql: str) -> list[tuple[Any, ...]]:
         with con.cursor() as cur:
             cur.execute(sql.format(**names))
             return cur.fetchall()
-
-
-def drop_prefixed_schemas(prefix: str) -> None:
-    import psycopg2
-
-    from insights.warehouse.targets import PostgresParams
-
-    params = PostgresParams.from_env()
-    con = psycopg2.connect(host=params.host, port=params.port, user=params.user, dbname=params.dbname)
-    try:
-        with con.cursor() as cur:
-            cur.execute(
-                "select schema_name from information_schema.schemata where schema_name like %s",
-                [prefix + "\\_%"],
-            )
-            for (name,) in cur.fetchall():
-                cur.execute(f'drop schema "{name}" cascade')
-        con.commit()
-    finally:
-        con.close()
-
-
-@pytest.fixture
-def pg_prefix(postgres_dsn: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A unique INSIGHTS_PG_SCHEMA_PREFIX for this test; its schemas are dropped afterwards."""
-    prefix = f"t{uuid.uuid4().hex[:10]}"
-    monkeypatch.setenv("INSIGHTS_PG_SCHEMA_PREFIX", prefix)
-    try:
-        yield prefix
-    finally:
-        drop_prefixed_schemas(prefix)
 
 
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -31,9 +31,10 @@ from insights.workspace import load_workspace
 from insights_dev.simulator import World, WorldConfig, generate_world
 from insights_dev.simulator.world import parse_timestamp
 from tests.contract.reference import Calendar, RawRecords, compute_marts, read_raw_zone, read_watermarks
+from tests.postgres_schemas import drop_prefixed_schemas
 from tests.voc.world_raw import write_world_raw_zone
 
-from .conftest import copy_config, drop_prefixed_schemas, make_settings, query
+from .conftest import copy_config, make_settings, query
 from .raw_world import amp_ts, event, write_events, write_watermark
 
 pytestmark = pytest.mark.slow
