@@ -5,11 +5,14 @@ that uses ref/var/is_incremental and a project macro must template cleanly, and 
 reported under its rule.
 """
 
+import configparser
 import shutil
 from pathlib import Path
 
 import pytest
 from sqlfluff.core import FluffConfig, Linter
+
+from insights.quality.suites import shared_macros
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,3 +79,20 @@ def test_gate_query_with_parameters_and_macro(scratch: Path) -> None:
     )
     assert _codes(scratch, "expectations/checks.clean.sql", query, templater="placeholder") == set()
     assert "CP01" in _codes(scratch, "expectations/checks.faulty.sql", query.upper(), templater="placeholder")
+
+
+def _macros_without_stand_in(sqlfluff_config: str) -> set[str]:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(sqlfluff_config)
+    stand_ins = set(parser["sqlfluff:templater:placeholder"])
+    return {name for names in shared_macros().values() for name in names} - stand_ins
+
+
+def test_every_gate_macro_has_a_lint_stand_in() -> None:
+    """The placeholder templater replaces a macro call by its stand-in: a gate macro without one would
+    leave its call unlexable. The macros are found by parsing their files, so a new one is caught here."""
+    config = (ROOT / "expectations" / ".sqlfluff").read_text(encoding="utf-8")
+    assert "ratio_deviation" in {name for names in shared_macros().values() for name in names}
+    assert _macros_without_stand_in(config) == set()
+    without_one = "\n".join(line for line in config.splitlines() if not line.startswith("ratio_deviation ="))
+    assert _macros_without_stand_in(without_one) == {"ratio_deviation"}

@@ -84,12 +84,9 @@ class SuiteSpec:
         return next(e for e in self.expectations if e.name == name)
 
 
-# Macros a dataset query may call, by file: the dbt macro of a rule the warehouse build and the gate
-# share, and the gate's own checks (expectations/macros/).
-_SHARED_MACROS = {
-    "in_lookback_window.sql": ("in_lookback_window",),
-    "mart_checks.sql": ("complete_after_incomplete", "week_spine_columns", "ratio_deviation"),
-}
+# The dbt macro of a rule the warehouse build and the gate share; every macro of the gate's own checks
+# (expectations/macros/*.sql) is shared too, found by parsing the files rather than listed.
+_DBT_SHARED_MACRO_FILES = ("in_lookback_window.sql",)
 
 
 @cache
@@ -100,11 +97,23 @@ def _macro_env() -> jinja2.Environment:
     )
 
 
+@cache
+def shared_macros() -> dict[str, tuple[str, ...]]:
+    """The macros a dataset query may call, by file name (jinja's parser names them)."""
+    files = [DBT_PROJECT_DIR / "macros" / name for name in _DBT_SHARED_MACRO_FILES]
+    files += sorted((EXPECTATIONS_DIR / "macros").glob("*.sql"))
+    env = _macro_env()
+    return {
+        path.name: tuple(node.name for node in env.parse(path.read_text(encoding="utf-8")).find_all(jinja2.nodes.Macro))
+        for path in files
+    }
+
+
 def render_query(sql_path: Path, sql: str | None = None) -> str:
     """A dataset query with the shared macros rendered (`{{ in_lookback_window(...) }}`, the checks of
     expectations/macros/mart_checks.sql); `sql` is the query's text when it is generated rather than read
     from `sql_path`."""
-    imports = "".join(f"{{% from '{file}' import {', '.join(names)} %}}" for file, names in _SHARED_MACROS.items())
+    imports = "".join(f"{{% from '{file}' import {', '.join(names)} %}}" for file, names in shared_macros().items())
     text = sql_path.read_text(encoding="utf-8") if sql is None else sql
     try:
         return _macro_env().from_string(imports + text).render()
