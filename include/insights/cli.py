@@ -402,13 +402,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also time the former dbt tasks (a dbt process per layer, whole-table tests) on the same warehouse",
     )
-    bench.add_argument(
+    bench.add_argument("--skip-full-refresh", action="store_true", help="do not time `dbt build --full-refresh`")
+    # the phases of a case: generate its world, set up its home, time its night (or all in one run)
+    when = bench.add_mutually_exclusive_group()
+    when.add_argument(
         "--generate-only",
         action="store_true",
         help="only write the cases' scale world (history and night) into the cache dir, for later runs",
     )
-    bench.add_argument("--skip-full-refresh", action="store_true", help="do not time `dbt build --full-refresh`")
-    when = bench.add_mutually_exclusive_group()
     when.add_argument(
         "--prepare-only",
         action="store_true",

@@ -152,3 +152,14 @@ def test_generate_only_writes_what_a_later_case_reuses(tmp_path: Path, monkeypat
         assert write_day(duckdb.connect(), config, workspace, day, events_dir)
     with pytest.raises(AssertionError, match="generated again"):  # a day outside the cases is not in the cache
         write_day(duckdb.connect(), config, workspace, case_days(3)[0], events_dir)
+
+
+@pytest.mark.parametrize("phase", ["--prepare-only", "--prepared"])
+def test_generate_only_excludes_the_other_phases(phase: str, capsys) -> None:
+    """One phase per run: `--generate-only` with a home phase is refused, not half ignored."""
+    from insights import cli
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["bench", "--generate-only", phase, "--case", "500x2"])
+    assert exit_info.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err

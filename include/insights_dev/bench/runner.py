@@ -160,6 +160,11 @@ def _before_dbt(home: Path, env: dict[str, str], work: Path) -> StageRun:
 PREPARED_MARKER = "prepared.json"
 
 
+def history_before_night(history_days: int) -> list[date]:
+    """The days of a case's history: the `history_days` days before the measured night."""
+    return [NIGHT - timedelta(days=history_days - n) for n in range(history_days)]
+
+
 @dataclass(frozen=True)
 class CaseLayout:
     """Where one case lives: its INSIGHTS_HOME under the bench dir, the cached world it reads."""
@@ -179,7 +184,7 @@ class CaseLayout:
 
     @property
     def history(self) -> list[date]:
-        return [self.first_day + timedelta(days=n) for n in range(self.history_days)]
+        return history_before_night(self.history_days)
 
 
 def case_layout(bench_dir: Path, events_per_day: int, history_days: int, cache_dir: Path | None) -> CaseLayout:
@@ -323,8 +328,7 @@ def machine() -> dict[str, Any]:
 
 def case_days(history_days: int) -> list[date]:
     """The upload days a case reads: its history and the measured night."""
-    first_day = NIGHT - timedelta(days=history_days)
-    return [first_day + timedelta(days=n) for n in range(history_days + 1)]
+    return [*history_before_night(history_days), NIGHT]
 
 
 def generate_world(cache_dir: Path, cases: list[tuple[int, int]]) -> dict[str, Any]:
