@@ -239,6 +239,7 @@ def _validate(
         semantic = pool.submit(_fetch_semantic_layer, settings, suites, conditions, log)
         runner = runner_for(settings.home, data_docs_dir(settings))
         semantic_frame, semantic_error = semantic.result()
+    log.info("quality gate: semantic layer and GX context ready in %.1f s", time.monotonic() - started)
     try:
         con = open_candidate(settings.warehouse, published)
     except DatasetError as exc:
@@ -270,6 +271,7 @@ def _validate(
             expectations = _select_expectations(suite, conditions, semantic_error, failures, skipped)
             if not expectations:
                 continue
+            suite_started = time.monotonic()
             try:
                 frame = load_frame(con, suite, params)
             except DatasetError as exc:
@@ -280,15 +282,18 @@ def _validate(
             outcomes = runner.validate(suite, expectations, frame, run_id, run_time)
             bad = [o for o in outcomes if not o.success]
             failures += [Failure(suite.name, o.expectation, o.detail) for o in bad]
-            log.debug(
-                "quality gate: %s: %d row(s), %d/%d expectation(s) passed",
+            log.info(
+                "quality gate: %s: %d row(s), %d/%d expectation(s) passed, %.1f s",
                 suite.name,
                 len(frame),
                 len(outcomes) - len(bad),
                 len(outcomes),
+                time.monotonic() - suite_started,
             )
         if config.data_docs:
+            docs_started = time.monotonic()
             docs_index = runner.build_data_docs()
+            log.info("quality gate: Data Docs built in %.1f s", time.monotonic() - docs_started)
     finally:
         con.close()
     result = GateResult(not failures, failures, docs_index, skipped, rows, run_id, time.monotonic() - started,

@@ -16,6 +16,11 @@
 -- minimum is associative, so this equals deduplicating all copies at once. When the re-decided
 -- copy moves the event to another day, replaced_event_date names the day it left, so the
 -- day-level incrementals downstream recompute that day too.
+--
+-- Cost (BENCHMARKS.md): a re-sent copy may meet its kept copy on any day of the history, so the
+-- lookup reads every stored key, but only the narrow event_key and event_date columns; the
+-- whole kept rows are then read on their days only. Ranking copies is needed only for events
+-- with more than one candidate copy (a re-sent or reloaded event): the others pass through.
 {%- set copy_columns = [
     'event_key', 'event_uuid', 'insert_id', 'event_type', 'user_id', 'device_id',
     'event_time', 'server_upload_time', 'session_id', 'platform', 'os_name', 'country',
@@ -37,6 +42,17 @@ with new_copies as (
     {% endif %}
 ),
 
+{% if is_incremental() %}
+-- The kept copies the new ones compete with: found on the key column, then read on their days.
+kept_keys as (
+    select
+        known.event_key,
+        known.event_date
+    from {{ this }} as known
+    where known.event_key in (select new_copies.event_key from new_copies)
+),
+{% endif %}
+
 candidates as (
     select
         {% for column in copy_columns %}new_copies.{{ column }}{{ ',' if not loop.last }}
@@ -50,14 +66,47 @@ candidates as (
         {% endfor %}
         , true as is_kept_copy
     from {{ this }} as kept
-    where kept.event_key in (select new_copies.event_key from new_copies)
+    inner join kept_keys
+        -- plain equality, so the database skips the row groups of other days; a kept copy
+        -- without a day (no event_time) is read by the branch below
+        on
+            kept.event_key = kept_keys.event_key
+            and kept.event_date = kept_keys.event_date
+    union all
+    select
+        {% for column in copy_columns %}kept.{{ column }}{{ ',' if not loop.last }}
+        {% endfor %}
+        , true as is_kept_copy
+    from {{ this }} as kept
+    where
+        kept.event_date is null
+        and kept.event_key in (select kept_keys.event_key from kept_keys)
     {% endif %}
 ),
 
-ranked as (
+-- Per event: its number of candidate copies, its latest load, the day of its kept copy (if any).
+copy_counts as (
     select
-        {% for column in copy_columns %}candidates.{{ column }},
-        {% endfor %}
+        candidates.event_key,
+        count(*) as copies,
+        max(candidates.loaded_at) as last_loaded_at,
+        max(case when candidates.is_kept_copy then {{ reporting_date('candidates.event_time') }} end)
+            as kept_event_date
+    from candidates
+    group by candidates.event_key
+),
+
+-- The copies of events with more than one candidate, ranked; a copy is named by its key, uuid,
+-- upload time, source line and load (a reloaded file brings the same line again, with a later load).
+contested as (
+    select
+        candidates.event_key,
+        candidates.event_uuid,
+        candidates.server_upload_time,
+        candidates.source_file,
+        candidates.source_line,
+        candidates.loaded_at,
+        candidates.is_kept_copy,
         row_number() over (
             partition by candidates.event_key
             -- A reloaded file brings the same copy again: prefer the latest load of it, so the
@@ -68,43 +117,64 @@ ranked as (
                 candidates.loaded_at desc,
                 {{ ordered_text('candidates.source_file') }},
                 candidates.source_line
-        ) as copy_rank,
-        max(candidates.loaded_at) over (partition by candidates.event_key) as last_loaded_at,
-        max(case when candidates.is_kept_copy then {{ reporting_date('candidates.event_time') }} end)
-            over (partition by candidates.event_key) as kept_event_date
+        ) as copy_rank
     from candidates
+    inner join copy_counts
+        on candidates.event_key = copy_counts.event_key
+    where copy_counts.copies > 1
+),
+
+winners as (
+    select
+        {% for column in copy_columns %}candidates.{{ column }},
+        {% endfor %}
+        copy_counts.last_loaded_at,
+        copy_counts.kept_event_date
+    from candidates
+    inner join copy_counts
+        on candidates.event_key = copy_counts.event_key
+    left join contested
+        on
+            candidates.event_key = contested.event_key
+            and candidates.loaded_at = contested.loaded_at
+            and candidates.is_kept_copy = contested.is_kept_copy
+            and candidates.event_uuid is not distinct from contested.event_uuid
+            and candidates.server_upload_time is not distinct from contested.server_upload_time
+            and candidates.source_file is not distinct from contested.source_file
+            and candidates.source_line is not distinct from contested.source_line
+    where copy_counts.copies = 1 or contested.copy_rank = 1
 )
 
 select
-    event_key,
-    event_uuid,
-    insert_id,
-    event_type,
-    user_id,
-    device_id,
-    event_time,
-    server_upload_time,
-    {{ reporting_date('event_time') }} as event_date,
-    event_time > server_upload_time + interval '1 hour' as is_future_dated,
-    session_id,
-    platform,
-    os_name,
-    country,
-    event_properties,
-    user_email,
+    winners.event_key,
+    winners.event_uuid,
+    winners.insert_id,
+    winners.event_type,
+    winners.user_id,
+    winners.device_id,
+    winners.event_time,
+    winners.server_upload_time,
+    {{ reporting_date('winners.event_time') }} as event_date,
+    winners.event_time > winners.server_upload_time + interval '1 hour' as is_future_dated,
+    winners.session_id,
+    winners.platform,
+    winners.os_name,
+    winners.country,
+    winners.event_properties,
+    winners.user_email,
     case
-        when {{ dbt.position("'@'", 'user_email') }} > 0
-            then lower(substr(user_email, {{ dbt.position("'@'", 'user_email') }} + 1))
+        when {{ dbt.position("'@'", 'winners.user_email') }} > 0
+            then lower(substr(winners.user_email, {{ dbt.position("'@'", 'winners.user_email') }} + 1))
     end as user_email_domain,
-    user_is_test,
-    source_file,
-    source_line,
-    last_loaded_at as loaded_at,
+    winners.user_is_test,
+    winners.source_file,
+    winners.source_line,
+    winners.last_loaded_at as loaded_at,
     case
-        when (kept_event_date is distinct from {{ reporting_date('event_time') }}) then kept_event_date
+        when (winners.kept_event_date is distinct from {{ reporting_date('winners.event_time') }})
+            then winners.kept_event_date
     end as replaced_event_date
-from ranked
-where copy_rank = 1
+from winners
 -- Clustered by day: downstream incrementals read a few recent days, which lets the database
 -- skip the row groups of every other day.
 order by event_date
