@@ -43,6 +43,9 @@ with new_copies as (
 ),
 
 {% if is_incremental() %}
+{%- set kept_copy_columns -%}
+    {% for column in copy_columns %}kept.{{ column }}, {% endfor %}true as is_kept_copy
+{%- endset %}
 -- The kept copies the new ones compete with: found on the key column, then read on their days.
 kept_keys as (
     select
@@ -61,10 +64,7 @@ candidates as (
     from new_copies
     {% if is_incremental() %}
     union all
-    select
-        {% for column in copy_columns %}kept.{{ column }}{{ ',' if not loop.last }}
-        {% endfor %}
-        , true as is_kept_copy
+    select {{ kept_copy_columns }}
     from {{ this }} as kept
     inner join kept_keys
         -- plain equality, so the database skips the row groups of other days; a kept copy
@@ -73,10 +73,7 @@ candidates as (
             kept.event_key = kept_keys.event_key
             and kept.event_date = kept_keys.event_date
     union all
-    select
-        {% for column in copy_columns %}kept.{{ column }}{{ ',' if not loop.last }}
-        {% endfor %}
-        , true as is_kept_copy
+    select {{ kept_copy_columns }}
     from {{ this }} as kept
     where
         kept.event_date is null
